@@ -1,0 +1,214 @@
+import { contentOf, reasoningOf } from './delta-text';
+import type {
+  ChatCompletion,
+  ChatCompletionChoice,
+  ChatCompletionChunk,
+  ChatCompletionChunkChoice,
+  ToolCall,
+  ToolCallDelta,
+  Usage,
+} from './types';
+
+/*
+ * Folds chunks into a ChatCompletion. Strings are appended (V8 keeps them as ropes, so nothing is
+ * rescanned or copied per chunk), tool calls are looked up through Maps (so ids such as
+ * "__proto__" or "constructor" are plain keys), and nothing from provider JSON is ever copied
+ * into our objects by key.
+ */
+
+interface CallState {
+  id: string;
+  index: number | undefined;
+  name: string;
+  args: string;
+}
+
+interface ChoiceState {
+  index: number;
+  role: string;
+  content: string;
+  reasoning: string;
+  refusal: string;
+  finish: string | null;
+  calls: CallState[];
+  byId: Map<string, CallState>;
+  byIndex: Map<number, CallState>;
+  logprobsContent: unknown[] | null;
+  logprobsRefusal: unknown[] | null;
+  /** The snapshot built for the current state; cleared by every change. */
+  view: ChatCompletionChoice | undefined;
+}
+
+const newChoice = (index: number): ChoiceState => ({
+  index,
+  role: '',
+  content: '',
+  reasoning: '',
+  refusal: '',
+  finish: null,
+  calls: [],
+  byId: new Map(),
+  byIndex: new Map(),
+  logprobsContent: null,
+  logprobsRefusal: null,
+  view: undefined,
+});
+
+/** Incremental state behind {@link accumulate}, {@link finalCompletion} and {@link toolCalls}. */
+export class CompletionAccumulator {
+  private id = '';
+  private model = '';
+  private created = 0;
+  private usage: Usage | null = null;
+  /** Sorted by index; almost always appended in order. */
+  private readonly choices: ChoiceState[] = [];
+
+  /** Merges one chunk. */
+  add(chunk: ChatCompletionChunk): void {
+    if (!this.id && chunk.id) this.id = chunk.id;
+    if (!this.model && chunk.model) this.model = chunk.model;
+    if (!this.created && typeof chunk.created === 'number' && Number.isFinite(chunk.created))
+      this.created = chunk.created;
+    const reported = chunk.usage ?? chunk.x_groq?.usage;
+    if (reported) this.usage = reported;
+    const choices = chunk.choices;
+    if (choices) for (const choice of choices) this.mergeChoice(choice);
+  }
+
+  /** Sets the usage the stream finally reported (the `usage` event). */
+  setUsage(usage: Usage | null): void {
+    if (usage) this.usage = usage;
+  }
+
+  /** The state of the choice with this index, if any arrived. */
+  choice(index: number): Readonly<ChoiceState> | undefined {
+    return this.find(index);
+  }
+
+  /** The tool calls of a choice so far (the last one may still be growing). */
+  toolCallsOf(index: number): ToolCall[] {
+    const state = this.find(index);
+    return state ? state.calls.map(toToolCall) : [];
+  }
+
+  /**
+   * An immutable view of the completion so far. Unchanged choices are shared with the previous
+   * snapshot; strings are shared, never copied.
+   */
+  snapshot(): ChatCompletion {
+    return {
+      id: this.id,
+      model: this.model,
+      created: this.created,
+      choices: this.choices.map(viewOf),
+      usage: this.usage,
+    };
+  }
+
+  private find(index: number): ChoiceState | undefined {
+    const choices = this.choices;
+    // Fast path: the last choice, or position == index (n choices numbered 0..n-1).
+    const last = choices[choices.length - 1];
+    if (last && last.index === index) return last;
+    const at = choices[index];
+    if (at && at.index === index) return at;
+    return choices.find((c) => c.index === index);
+  }
+
+  private mergeChoice(choice: ChatCompletionChunkChoice): void {
+    const index = typeof choice.index === 'number' ? choice.index : 0;
+    let state = this.find(index);
+    if (!state) {
+      state = newChoice(index);
+      const at = this.choices.findIndex((c) => c.index > index);
+      if (at === -1) this.choices.push(state);
+      else this.choices.splice(at, 0, state);
+    }
+    state.view = undefined;
+
+    const delta = choice.delta;
+    if (delta) {
+      if (!state.role && delta.role) state.role = delta.role;
+      const content = contentOf(delta);
+      if (content) state.content += content;
+      const reasoning = reasoningOf(delta);
+      if (reasoning) state.reasoning += reasoning;
+      if (delta.refusal) state.refusal += delta.refusal;
+      if (delta.tool_calls) for (const call of delta.tool_calls) mergeToolCall(state, call);
+    }
+    if (choice.finish_reason) state.finish = choice.finish_reason;
+    const logprobs = choice.logprobs;
+    if (logprobs) {
+      if (Array.isArray(logprobs.content))
+        state.logprobsContent = appendAll(state.logprobsContent, logprobs.content);
+      if (Array.isArray(logprobs.refusal))
+        state.logprobsRefusal = appendAll(state.logprobsRefusal, logprobs.refusal);
+    }
+  }
+}
+
+function appendAll(target: unknown[] | null, items: unknown[]): unknown[] {
+  const out = target ?? [];
+  for (const item of items) out.push(item);
+  return out;
+}
+
+function mergeToolCall(state: ChoiceState, delta: ToolCallDelta): void {
+  const id = delta.id || '';
+  const index = typeof delta.index === 'number' ? delta.index : undefined;
+  let call: CallState | undefined;
+  if (id) {
+    call = state.byId.get(id);
+    if (!call && index !== undefined) {
+      // A call that started by index alone gets its id late.
+      const byIndex = state.byIndex.get(index);
+      if (byIndex && !byIndex.id) call = byIndex;
+    }
+  } else if (index !== undefined) {
+    call = state.byIndex.get(index);
+  } else {
+    call = state.calls[state.calls.length - 1];
+  }
+  if (!call) {
+    call = { id: '', index, name: '', args: '' };
+    state.calls.push(call);
+    if (index !== undefined) state.byIndex.set(index, call);
+  }
+  if (id && !call.id) {
+    call.id = id;
+    state.byId.set(id, call);
+  }
+  const fn = delta.function;
+  if (fn) {
+    if (!call.name && fn.name) call.name = fn.name;
+    if (fn.arguments) call.args += fn.arguments;
+  }
+}
+
+function toToolCall(call: CallState): ToolCall {
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.args } };
+}
+
+function viewOf(state: ChoiceState): ChatCompletionChoice {
+  if (state.view) return state.view;
+  const view: ChatCompletionChoice = {
+    index: state.index,
+    message: {
+      role: state.role || 'assistant',
+      content: state.content || null,
+      reasoning: state.reasoning || null,
+      refusal: state.refusal || null,
+      tool_calls: state.calls.map(toToolCall),
+    },
+    finish_reason: state.finish,
+  };
+  if (state.logprobsContent || state.logprobsRefusal) {
+    // Copied so that earlier snapshots do not grow with later chunks.
+    view.logprobs = {
+      content: state.logprobsContent ? state.logprobsContent.slice() : null,
+      refusal: state.logprobsRefusal ? state.logprobsRefusal.slice() : null,
+    };
+  }
+  state.view = view;
+  return view;
+}

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import type {
+  chatCompletionChunkSchema,
+  chunkChoiceSchema,
+  contentPartSchema,
+  deltaSchema,
+  toolCallDeltaSchema,
+  usageSchema,
+} from './schema';
+
+/** Token usage as the server reported it; provider extras are kept as unknown fields. */
+export type Usage = z.infer<typeof usageSchema>;
+/** A streamed chunk exactly as received (validated leniently, unknown fields kept). */
+export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
+/** One entry of a chunk's `choices`. */
+export type ChatCompletionChunkChoice = z.infer<typeof chunkChoiceSchema>;
+/** The `delta` of a streamed choice. */
+export type ChatCompletionDelta = z.infer<typeof deltaSchema>;
+/** A fragment of a tool call inside a delta. */
+export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
+/** A typed part of an array-valued `delta.content`. */
+export type ContentPart = z.infer<typeof contentPartSchema>;
+
+/**
+ * What {@link parseChunks} emits: every validated chunk as received, then exactly one usage
+ * event, then completion. Operators ignore kinds they do not know, so more may be added.
+ */
+export type ChatStreamEvent =
+  | { type: 'chunk'; chunk: ChatCompletionChunk }
+  | { type: 'usage'; usage: Usage | null };
+
+/** A complete tool call, as in OpenAI's non-streaming response. */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** The assistant message of one choice of a {@link ChatCompletion}. */
+export interface ChatCompletionMessage {
+  role: string;
+  /** Concatenated text; `null` when no text arrived. */
+  content: string | null;
+  /** Concatenated reasoning (`reasoning_content`, `reasoning` or thinking parts); `null` if none. */
+  reasoning: string | null;
+  /** Concatenated refusal text; `null` if none. */
+  refusal: string | null;
+  /** Complete tool calls in the order they started; empty when none. */
+  tool_calls: ToolCall[];
+}
+
+/** Log probabilities of a choice: the token records of every chunk, appended. */
+export interface ChoiceLogprobs {
+  content: unknown[] | null;
+  refusal: unknown[] | null;
+}
+
+/** One choice of a {@link ChatCompletion}. */
+export interface ChatCompletionChoice {
+  index: number;
+  message: ChatCompletionMessage;
+  /** The last non-null finish reason seen; `null` when none came. */
+  finish_reason: string | null;
+  /** Present only when the server sent log probabilities for this choice. */
+  logprobs?: ChoiceLogprobs;
+}
+
+/**
+ * The normalised final completion that {@link finalCompletion} and `rxchat inspect` produce: the
+ * shape of OpenAI's non-streaming response, folded from the chunks.
+ */
+export interface ChatCompletion {
+  /** The first non-empty chunk id. */
+  id: string;
+  /** The first non-empty model name. */
+  model: string;
+  /** The first non-zero `created` timestamp, else 0. */
+  created: number;
+  /** Choices by ascending index. */
+  choices: ChatCompletionChoice[];
+  /** The last usage the server reported; `null` if none. */
+  usage: Usage | null;
+}

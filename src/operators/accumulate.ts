@@ -1,0 +1,38 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { CompletionAccumulator } from '../chunks/accumulator';
+import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
+import { attachPartial } from './attach-partial';
+
+/**
+ * Emits a snapshot of the completion so far after every chunk, and a last one with the final
+ * usage. Snapshots are immutable and cheap: unchanged choices are shared with the previous
+ * snapshot and text is never copied. For just the end result use {@link finalCompletion}.
+ *
+ * @example
+ * ```ts
+ * // Render the whole message on each update, at most once per animation frame.
+ * client.stream(request)
+ *   .pipe(accumulate(), auditTime(0, animationFrameScheduler))
+ *   .subscribe((snapshot) => render(snapshot.choices[0]?.message.content ?? ''));
+ * ```
+ */
+export function accumulate(): OperatorFunction<ChatStreamEvent, ChatCompletion> {
+  return (source) =>
+    new Observable<ChatCompletion>((subscriber) => {
+      const accumulator = new CompletionAccumulator();
+      return source.subscribe({
+        next(event) {
+          if (event.type === 'chunk') accumulator.add(event.chunk);
+          else if (event.type === 'usage') accumulator.setUsage(event.usage);
+          else return;
+          subscriber.next(accumulator.snapshot());
+        },
+        error(error: unknown) {
+          subscriber.error(attachPartial(error, accumulator));
+        },
+        complete() {
+          subscriber.complete();
+        },
+      });
+    });
+}

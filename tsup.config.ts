@@ -1,0 +1,28 @@
+import { defineConfig } from 'tsup';
+
+// Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point) and
+// the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'neutral',
+    splitting: false,
+    treeshake: true,
+    outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
+    external: ['rxjs', 'zod', 'eventsource-parser', 'undici'],
+  },
+  {
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['cjs'],
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+    outExtension: () => ({ js: '.cjs' }),
+    external: ['rxjs', 'zod', 'eventsource-parser', 'undici'],
+  },
+]);
