@@ -164,10 +164,12 @@ export function decodeSse(
           feed(typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true }));
         },
         error(error: unknown) {
+          if (subscriber.closed) return;
           // Keep what was received: a complete last event still goes out before the error.
           if (flushEnd()) subscriber.error(error);
         },
         complete() {
+          if (subscriber.closed) return;
           if (flushEnd()) subscriber.complete();
         },
       });

@@ -1,0 +1,40 @@
+import { TestScheduler } from 'rxjs/testing';
+
+/** A TestScheduler whose assertions go through Jest's deep equality. */
+export function testScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+}
+
+/** A minimal valid chunk with one choice, for hand-written streams. */
+export function chunk(
+  delta: Record<string, unknown>,
+  extra: { finish_reason?: string | null; index?: number; usage?: unknown; id?: string } = {},
+) {
+  const { finish_reason = null, index = 0, usage, id = 'chatcmpl-1' } = extra;
+  return {
+    id,
+    object: 'chat.completion.chunk',
+    created: 1700000000,
+    model: 'test-model',
+    choices: [{ index, delta, finish_reason }],
+    ...(usage === undefined ? {} : { usage }),
+  };
+}
+
+/** A `message` SSE event carrying `data`. */
+export function message(data: unknown, extra: { event?: string; incomplete?: true } = {}) {
+  return {
+    type: 'message' as const,
+    event: extra.event,
+    data: typeof data === 'string' ? data : JSON.stringify(data),
+    id: undefined,
+    ...(extra.incomplete ? { incomplete: true as const } : {}),
+  };
+}
+
+/** SSE wire text for a list of data payloads, ending with `[DONE]` unless told otherwise. */
+export function wire(payloads: unknown[], options: { done?: boolean } = {}): string {
+  const events = payloads.map((p) => `data: ${typeof p === 'string' ? p : JSON.stringify(p)}\n\n`);
+  if (options.done ?? true) events.push('data: [DONE]\n\n');
+  return events.join('');
+}
