@@ -7,10 +7,17 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['rxjs/internal/*', 'rxjs/internal'], message: 'Use public RxJS only.' }] },
+        {
+          patterns: [
+            { group: ['rxjs/internal/*', 'rxjs/internal'], message: 'Use public RxJS only.' },
+          ],
+        },
       ],
     },
   },

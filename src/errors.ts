@@ -98,7 +98,11 @@ export class RxChatError extends Error {
 
   /** True for any rxchat error, whichever copy of the package created it. */
   static isInstance(value: unknown): value is RxChatError {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[brand] === true
+    );
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -106,7 +110,12 @@ export class RxChatError extends Error {
   }
 
   /** A plain object for logs and `JSON.stringify`: code, message, provider details. */
-  toJSON(): { name: string; code: RxChatErrorCode; message: string; provider: ProviderErrorDetails | null } {
+  toJSON(): {
+    name: string;
+    code: RxChatErrorCode;
+    message: string;
+    provider: ProviderErrorDetails | null;
+  } {
     return { name: this.name, code: this.code, message: this.message, provider: this.provider };
   }
 }

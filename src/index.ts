@@ -5,7 +5,13 @@ export { RX_CHAT_ERROR_CODES, RxChatError } from './errors';
 export type { ProviderErrorDetails, RxChatErrorCode, RxChatErrorOptions } from './errors';
 
 export { DEFAULT_MAX_EVENT_BYTES, decodeSse } from './sse/decode-sse';
-export type { DecodeSseOptions, SseComment, SseEvent, SseMessage, SseRetry } from './sse/decode-sse';
+export type {
+  DecodeSseOptions,
+  SseComment,
+  SseEvent,
+  SseMessage,
+  SseRetry,
+} from './sse/decode-sse';
 
 export { parseChunks } from './chunks/parse-chunks';
 export type { ParseChunksOptions } from './chunks/parse-chunks';

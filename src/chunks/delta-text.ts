@@ -21,7 +21,8 @@ export function contentOf(delta: ChatCompletionDelta): string {
   if (typeof content === 'string') return content;
   if (!content) return '';
   let text = '';
-  for (const part of content) if (part.type === 'text' && typeof part.text === 'string') text += part.text;
+  for (const part of content)
+    if (part.type === 'text' && typeof part.text === 'string') text += part.text;
   return text;
 }
 

@@ -14,7 +14,8 @@ export interface ParseChunksOptions {
   requireDone?: boolean;
 }
 
-const isDone = (data: string) => data === '[DONE]' || (data.length < 16 && data.trim() === '[DONE]');
+const isDone = (data: string) =>
+  data === '[DONE]' || (data.length < 16 && data.trim() === '[DONE]');
 
 /**
  * Turns server-sent events into chat stream events: every chunk as received (validated
@@ -64,11 +65,15 @@ export function parseChunks(
 
       const streamError = (value: unknown, data: string) => {
         const provider = providerErrorFrom(value, data);
-        return new RxChatError('stream_error', `The provider reported an error: ${provider.message}`, {
-          provider,
-          usage,
-          data: excerpt(data),
-        });
+        return new RxChatError(
+          'stream_error',
+          `The provider reported an error: ${provider.message}`,
+          {
+            provider,
+            usage,
+            data: excerpt(data),
+          },
+        );
       };
 
       // Returned as the teardown: when [DONE] completes us, RxJS unsubscribes it at once (even
@@ -87,16 +92,24 @@ export function parseChunks(
             // The last event of a cut body: a fragment cut off mid-write is dropped.
             if (event.incomplete) return;
             return fail(
-              new RxChatError('parse_error', `Chunk ${chunks + 1} is not valid JSON: ${excerpt(data, 80)}`, {
-                cause,
-                usage,
-                data: excerpt(data),
-              }),
+              new RxChatError(
+                'parse_error',
+                `Chunk ${chunks + 1} is not valid JSON: ${excerpt(data, 80)}`,
+                {
+                  cause,
+                  usage,
+                  data: excerpt(data),
+                },
+              ),
             );
           }
 
           if (event.event === 'error') return fail(streamError(value, data));
-          if (typeof value === 'object' && value !== null && (value as { error?: unknown }).error != null) {
+          if (
+            typeof value === 'object' &&
+            value !== null &&
+            (value as { error?: unknown }).error != null
+          ) {
             // An error object may still report usage (OpenRouter does): it was billed.
             const reported = value as ChatCompletionChunk;
             if (chunkProblem(reported) === undefined) recordUsage(reported);
@@ -106,10 +119,14 @@ export function parseChunks(
           const problem = chunkProblem(value);
           if (problem !== undefined) {
             return fail(
-              new RxChatError('validation_error', `Chunk ${chunks + 1} has an impossible shape: ${problem}`, {
-                usage,
-                data: excerpt(data),
-              }),
+              new RxChatError(
+                'validation_error',
+                `Chunk ${chunks + 1} has an impossible shape: ${problem}`,
+                {
+                  usage,
+                  data: excerpt(data),
+                },
+              ),
             );
           }
 

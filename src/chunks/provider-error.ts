@@ -8,7 +8,8 @@ const asNullableString = (v: unknown): string | null =>
  * `{"error": "text"}`, a bare `{"message": ...}` object, or plain text. Never throws.
  */
 export function providerErrorFrom(value: unknown, rawText?: string): ProviderErrorDetails {
-  const container = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const container =
+    typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   const inner = container && 'error' in container ? container.error : container;
   if (typeof inner === 'string') return { message: inner, code: null, type: null, param: null };
   if (typeof inner === 'object' && inner !== null) {

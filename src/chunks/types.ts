@@ -26,8 +26,7 @@ export type ContentPart = z.infer<typeof contentPartSchema>;
  * event, then completion. Operators ignore kinds they do not know, so more may be added.
  */
 export type ChatStreamEvent =
-  | { type: 'chunk'; chunk: ChatCompletionChunk }
-  | { type: 'usage'; usage: Usage | null };
+  { type: 'chunk'; chunk: ChatCompletionChunk } | { type: 'usage'; usage: Usage | null };
 
 /** A complete tool call, as in OpenAI's non-streaming response. */
 export interface ToolCall {

@@ -57,11 +57,15 @@ export function formatResult(result: InspectResult): string {
     for (const choice of c.choices) {
       const m = choice.message;
       lines.push(`  choice ${choice.index}: finish_reason ${choice.finish_reason ?? 'null'}`);
-      if (m.reasoning !== null) lines.push(`    reasoning (${m.reasoning.length} chars): ${preview(m.reasoning)}`);
-      if (m.content !== null) lines.push(`    content (${m.content.length} chars): ${preview(m.content)}`);
+      if (m.reasoning !== null)
+        lines.push(`    reasoning (${m.reasoning.length} chars): ${preview(m.reasoning)}`);
+      if (m.content !== null)
+        lines.push(`    content (${m.content.length} chars): ${preview(m.content)}`);
       if (m.refusal !== null) lines.push(`    refusal: ${preview(m.refusal)}`);
       for (const call of m.tool_calls)
-        lines.push(`    tool call ${call.id || '(no id)'}: ${call.function.name}(${preview(call.function.arguments)})`);
+        lines.push(
+          `    tool call ${call.id || '(no id)'}: ${call.function.name}(${preview(call.function.arguments)})`,
+        );
       if (choice.logprobs)
         lines.push(
           `    logprobs: ${choice.logprobs.content?.length ?? 0} content, ${choice.logprobs.refusal?.length ?? 0} refusal`,

@@ -17,7 +17,9 @@ export interface DeltaOptions {
  * client.stream(request).pipe(contentDeltas()).subscribe((text) => process.stdout.write(text));
  * ```
  */
-export function contentDeltas(options: DeltaOptions = {}): OperatorFunction<ChatStreamEvent, string> {
+export function contentDeltas(
+  options: DeltaOptions = {},
+): OperatorFunction<ChatStreamEvent, string> {
   return textDeltas(options.choice ?? 0, contentOf);
 }
 

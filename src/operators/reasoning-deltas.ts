@@ -13,6 +13,8 @@ import { textDeltas, type DeltaOptions } from './content-deltas';
  * client.stream(request).pipe(reasoningDeltas()).subscribe((text) => process.stderr.write(text));
  * ```
  */
-export function reasoningDeltas(options: DeltaOptions = {}): OperatorFunction<ChatStreamEvent, string> {
+export function reasoningDeltas(
+  options: DeltaOptions = {},
+): OperatorFunction<ChatStreamEvent, string> {
   return textDeltas(options.choice ?? 0, reasoningOf);
 }

@@ -108,7 +108,13 @@ export function decodeSse(
           }
           subscriber.next(
             endOfBody
-              ? { type: 'message', event: event.event, data: event.data, id: event.id, incomplete: true }
+              ? {
+                  type: 'message',
+                  event: event.event,
+                  data: event.data,
+                  id: event.id,
+                  incomplete: true,
+                }
               : { type: 'message', event: event.event, data: event.data, id: event.id },
           );
         },

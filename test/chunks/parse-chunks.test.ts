@@ -14,7 +14,8 @@ const failure = async (events: SseEvent[]) => {
     () => undefined,
     (e: unknown) => e,
   );
-  if (!RxChatError.isInstance(error)) throw new Error(`expected an RxChatError, got ${String(error)}`);
+  if (!RxChatError.isInstance(error))
+    throw new Error(`expected an RxChatError, got ${String(error)}`);
   return error;
 };
 
@@ -53,8 +54,16 @@ describe('parseChunks', () => {
   });
 
   it('accepts `event: message` and unknown fields, keeping the chunk as received', async () => {
-    const quirky = { ...c1, obfuscation: 'xyz', choices: [{ delta: { content: 'a' }, matched_stop: 1 }] };
-    const [first] = await run([message(quirky, { event: 'message' }), message(fin), message('[DONE]')]);
+    const quirky = {
+      ...c1,
+      obfuscation: 'xyz',
+      choices: [{ delta: { content: 'a' }, matched_stop: 1 }],
+    };
+    const [first] = await run([
+      message(quirky, { event: 'message' }),
+      message(fin),
+      message('[DONE]'),
+    ]);
     expect(first).toEqual({ type: 'chunk', chunk: quirky });
   });
 
@@ -95,10 +104,10 @@ describe('parseChunks', () => {
   });
 
   it('fails with truncated without [DONE] even after a finish when requireDone is set', async () => {
-    const error = await lastValueFrom(from([message(c1), message(fin)]).pipe(parseChunks({ requireDone: true }))).catch(
-      (e: unknown) => e as RxChatError,
-    );
-    expect(error.code).toBe('truncated');
+    const error: unknown = await lastValueFrom(
+      from([message(c1), message(fin)]).pipe(parseChunks({ requireDone: true })),
+    ).catch((e: unknown) => e);
+    expect((error as RxChatError).code).toBe('truncated');
   });
 
   it('uses a complete last event that lacked its blank line, and drops a fragment', async () => {
@@ -106,7 +115,10 @@ describe('parseChunks', () => {
     expect(ok.map((e) => e.type)).toEqual(['chunk', 'chunk', 'usage']);
     const done = await run([message(c1), message(fin), message('[DONE]', { incomplete: true })]);
     expect(done.map((e) => e.type)).toEqual(['chunk', 'chunk', 'usage']);
-    const cut = await failure([message(c1), message('{"id":"chatcmpl-1","cho', { incomplete: true })]);
+    const cut = await failure([
+      message(c1),
+      message('{"id":"chatcmpl-1","cho', { incomplete: true }),
+    ]);
     expect(cut.code).toBe('truncated');
     const afterFinish = await run([message(fin), message('{"id":"x","usa', { incomplete: true })]);
     expect(afterFinish.map((e) => e.type)).toEqual(['chunk', 'usage']);
@@ -122,7 +134,12 @@ describe('parseChunks', () => {
 
   it('fails with stream_error on an `event: error` frame, with the provider details', async () => {
     const frame = {
-      error: { message: 'Tool call validation failed', type: 'invalid_request_error', code: 'tool_use_failed', param: null },
+      error: {
+        message: 'Tool call validation failed',
+        type: 'invalid_request_error',
+        code: 'tool_use_failed',
+        param: null,
+      },
     };
     const error = await failure([message(c1), message(frame, { event: 'error' })]);
     expect(error.code).toBe('stream_error');
@@ -142,10 +159,19 @@ describe('parseChunks', () => {
   });
 
   it('fails with stream_error on a data object with a top-level error, keeping its usage', async () => {
-    const bad = { ...chunk({ content: '' }), error: { code: 400, message: 'Token limit reached' }, usage };
+    const bad = {
+      ...chunk({ content: '' }),
+      error: { code: 400, message: 'Token limit reached' },
+      usage,
+    };
     const error = await failure([message(c1), message(fin), message(bad), message('[DONE]')]);
     expect(error.code).toBe('stream_error');
-    expect(error.provider).toEqual({ message: 'Token limit reached', code: 400, type: null, param: null });
+    expect(error.provider).toEqual({
+      message: 'Token limit reached',
+      code: 400,
+      type: null,
+      param: null,
+    });
     expect(error.usage).toEqual(usage);
   });
 
@@ -171,10 +197,37 @@ describe('parseChunks', () => {
     const quirks = [
       { choices: [], created: 0, id: '', model: '', object: '', prompt_filter_results: [] },
       { ...chunk({ role: '', content: 'a', index: 0 }), id: 'other-id' },
-      { ...c1, choices: [{ delta: { content: [{ type: 'text', text: 'b' }, { type: 'thinking', thinking: [{ type: 'text', text: 't' }], closed: true }] } }] },
-      { ...c1, choices: [{ index: 0, delta: { role: null, content: null, reasoning_content: null, tool_calls: null }, finish_reason: null, matched_stop: null }] },
+      {
+        ...c1,
+        choices: [
+          {
+            delta: {
+              content: [
+                { type: 'text', text: 'b' },
+                { type: 'thinking', thinking: [{ type: 'text', text: 't' }], closed: true },
+              ],
+            },
+          },
+        ],
+      },
+      {
+        ...c1,
+        choices: [
+          {
+            index: 0,
+            delta: { role: null, content: null, reasoning_content: null, tool_calls: null },
+            finish_reason: null,
+            matched_stop: null,
+          },
+        ],
+      },
       { ...c1, choices: [{ index: 0, content_filter_offsets: {}, content_filter_results: {} }] },
-      { ...c1, object: 'chat.completion.done', seed: 7228414683750928000, choices: [{ index: 0, delta: {}, finish_reason: 'stop', text: 'dup' }] },
+      {
+        ...c1,
+        object: 'chat.completion.done',
+        seed: 7228414683750928000,
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop', text: 'dup' }],
+      },
     ];
     const events = await run([...quirks.map((q) => message(q)), message('[DONE]')]);
     expect(events.map((e) => e.type)).toEqual([...quirks.map(() => 'chunk'), 'usage']);
@@ -184,14 +237,25 @@ describe('parseChunks', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const failure = new RxChatError('connection_error', 'socket hang up');
       const source = cold('-a-#', { a: message(c1) }, failure);
-      expectObservable(source.pipe(parseChunks())).toBe('-a-#', { a: { type: 'chunk', chunk: c1 } }, failure);
+      expectObservable(source.pipe(parseChunks())).toBe(
+        '-a-#',
+        { a: { type: 'chunk', chunk: c1 } },
+        failure,
+      );
     });
   });
 
   it('stops reading when the consumer unsubscribes mid-stream', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const source = cold('-a-b-c-d-|', { a: message(c1), b: message(c2), c: message(c2), d: message(fin) });
-      expectObservable(source.pipe(parseChunks()), '^--!').toBe('-a-', { a: { type: 'chunk', chunk: c1 } });
+      const source = cold('-a-b-c-d-|', {
+        a: message(c1),
+        b: message(c2),
+        c: message(c2),
+        d: message(fin),
+      });
+      expectObservable(source.pipe(parseChunks()), '^--!').toBe('-a-', {
+        a: { type: 'chunk', chunk: c1 },
+      });
       expectSubscriptions(source.subscriptions).toBe('^--!');
     });
   });

@@ -8,7 +8,11 @@ import { goldenForm } from '../helpers/golden';
 const corpusDir = resolve(process.env.RXCHAT_CORPUS ?? join(__dirname, '../../../shared/corpus'));
 const goldenDir = join(__dirname, 'golden');
 const present = existsSync(corpusDir);
-const files = present ? readdirSync(corpusDir).filter((f) => f.endsWith('.sse')).sort() : [];
+const files = present
+  ? readdirSync(corpusDir)
+      .filter((f) => f.endsWith('.sse'))
+      .sort()
+  : [];
 
 if (!present) {
   console.warn(
@@ -26,7 +30,9 @@ interface Golden {
 
 (present ? describe : describe.skip)('conformance over the recorded corpus', () => {
   it('has a golden file for every recorded stream and no stale ones', () => {
-    const goldens = readdirSync(goldenDir).filter((f) => f.endsWith('.json')).sort();
+    const goldens = readdirSync(goldenDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
     expect(goldens).toEqual(files.map((f) => `${f}.json`));
     expect(files.length).toBeGreaterThanOrEqual(48);
   });

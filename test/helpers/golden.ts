@@ -44,12 +44,20 @@ export function goldenForm(completion: ChatCompletion | null): unknown {
         tool_calls: choice.message.tool_calls.map((call) => ({
           id: call.id,
           type: call.type,
-          function: { name: summarise(call.function.name), arguments: summarise(call.function.arguments) },
+          function: {
+            name: summarise(call.function.name),
+            arguments: summarise(call.function.arguments),
+          },
         })),
       },
       finish_reason: choice.finish_reason,
       ...(choice.logprobs
-        ? { logprobs: { content: tokens(choice.logprobs.content), refusal: tokens(choice.logprobs.refusal) } }
+        ? {
+            logprobs: {
+              content: tokens(choice.logprobs.content),
+              refusal: tokens(choice.logprobs.refusal),
+            },
+          }
         : {}),
     })),
     usage: completion.usage,

@@ -19,7 +19,16 @@ describe('finalCompletion', () => {
     const result = await fold([
       ev({ choices: [], id: '', model: '', created: 0, prompt_filter_results: [] }),
       ev(chunk({ role: 'assistant', content: 'Hel', reasoning_content: 'think' }, { id: 'a' })),
-      ev(chunk({ content: 'lo', reasoning: 'ignored-when-reasoning_content-set', reasoning_content: ' more' }, { id: 'b' })),
+      ev(
+        chunk(
+          {
+            content: 'lo',
+            reasoning: 'ignored-when-reasoning_content-set',
+            reasoning_content: ' more',
+          },
+          { id: 'b' },
+        ),
+      ),
       ev(chunk({ reasoning: ' then' }, { id: 'stub' })),
       ev(chunk({ refusal: 'no' })),
       ev(chunk({}, { finish_reason: 'stop' })),
@@ -32,7 +41,13 @@ describe('finalCompletion', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: 'Hello', reasoning: 'think more then', refusal: 'no', tool_calls: [] },
+          message: {
+            role: 'assistant',
+            content: 'Hello',
+            reasoning: 'think more then',
+            refusal: 'no',
+            tool_calls: [],
+          },
           finish_reason: 'stop',
         },
       ],
@@ -41,21 +56,51 @@ describe('finalCompletion', () => {
   });
 
   it('gives null text fields and role assistant when nothing arrived', async () => {
-    const result = await fold([ev(chunk({ role: 'assistant', content: '' })), ev(chunk({}, { finish_reason: 'length' })), done()]);
-    expect(result.choices[0]!.message).toEqual({ role: 'assistant', content: null, reasoning: null, refusal: null, tool_calls: [] });
+    const result = await fold([
+      ev(chunk({ role: 'assistant', content: '' })),
+      ev(chunk({}, { finish_reason: 'length' })),
+      done(),
+    ]);
+    expect(result.choices[0]!.message).toEqual({
+      role: 'assistant',
+      content: null,
+      reasoning: null,
+      refusal: null,
+      tool_calls: [],
+    });
     expect(result.usage).toBeNull();
   });
 
   it('emits an empty completion for a stream with no chunks', async () => {
-    expect(await fold([done()])).toEqual({ id: '', model: '', created: 0, choices: [], usage: null });
+    expect(await fold([done()])).toEqual({
+      id: '',
+      model: '',
+      created: 0,
+      choices: [],
+      usage: null,
+    });
   });
 
   it('splits array content into text and thinking, in order', async () => {
     const result = await fold([
       ev(chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'Hmm' }] }] })),
-      ev(chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: '.' }], closed: true }, { type: 'text', text: 'An' }] })),
+      ev(
+        chunk({
+          content: [
+            { type: 'thinking', thinking: [{ type: 'text', text: '.' }], closed: true },
+            { type: 'text', text: 'An' },
+          ],
+        }),
+      ),
       ev(chunk({ content: 'swer' })),
-      ev(chunk({ content: [{ type: 'thinking', thinking: 'plain' }, { type: 'image_url', image_url: {} }] })),
+      ev(
+        chunk({
+          content: [
+            { type: 'thinking', thinking: 'plain' },
+            { type: 'image_url', image_url: {} },
+          ],
+        }),
+      ),
       ev(chunk({}, { finish_reason: 'stop' })),
     ]);
     expect(result.choices[0]!.message.content).toBe('Answer');
@@ -85,13 +130,16 @@ describe('finalCompletion', () => {
       ev({ ...chunk({}), choices: [{ index: 0, delta: {} }] }),
     ]);
     expect(result.choices[0]!.finish_reason).toBe('length');
-    const replaced = await fold([ev(chunk({}, { finish_reason: 'stop' })), ev(chunk({}, { finish_reason: 'tool_calls' }))]);
+    const replaced = await fold([
+      ev(chunk({}, { finish_reason: 'stop' })),
+      ev(chunk({}, { finish_reason: 'tool_calls' })),
+    ]);
     expect(replaced.choices[0]!.finish_reason).toBe('tool_calls');
   });
 
   it('appends logprobs per side, and leaves them out when none came', async () => {
     const t = (token: string) => ({ token, logprob: -0.1, bytes: [], top_logprobs: [] });
-    const withLogprobs = (delta: object, content: unknown, refusal: unknown) => ({
+    const withLogprobs = (delta: Record<string, unknown>, content: unknown, refusal: unknown) => ({
       ...chunk(delta),
       choices: [{ index: 0, delta, logprobs: { content, refusal } }],
     });
@@ -101,30 +149,67 @@ describe('finalCompletion', () => {
       ev(withLogprobs({ content: 'bar' }, [t('bar')], null)),
     ]);
     expect(result.choices[0]!.logprobs).toEqual({ content: [t('Foo'), t('bar')], refusal: null });
-    const none = await fold([ev(withLogprobs({ content: 'a' }, null, null)), ev(chunk({ content: 'b' }))]);
+    const none = await fold([
+      ev(withLogprobs({ content: 'a' }, null, null)),
+      ev(chunk({ content: 'b' })),
+    ]);
     expect(none.choices[0]).not.toHaveProperty('logprobs');
   });
 
   describe('tool calls', () => {
     it('merges OpenAI-style fragments by index after a header with id', async () => {
       const result = await fold([
-        ev(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] })),
+        ev(
+          chunk({
+            tool_calls: [
+              {
+                index: 0,
+                id: 'call_1',
+                type: 'function',
+                function: { name: 'get_weather', arguments: '' },
+              },
+            ],
+          }),
+        ),
         ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] })),
         ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] })),
-        ev(chunk({ tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '' } }] })),
+        ev(
+          chunk({
+            tool_calls: [
+              {
+                index: 1,
+                id: 'call_2',
+                type: 'function',
+                function: { name: 'get_time', arguments: '' },
+              },
+            ],
+          }),
+        ),
         ev(chunk({ tool_calls: [{ index: 1, function: { arguments: '{}' } }] })),
         ev(chunk({}, { finish_reason: 'tool_calls' })),
       ]);
       expect(calls(result)).toEqual([
-        { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        {
+          id: 'call_1',
+          type: 'function',
+          function: { name: 'get_weather', arguments: '{"city":"Paris"}' },
+        },
         { id: 'call_2', type: 'function', function: { name: 'get_time', arguments: '{}' } },
       ]);
     });
 
     it('keeps whole calls that share an index apart by id (xAI, Groq)', async () => {
       const result = await fold([
-        ev(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'add', arguments: '{"a":1}' } }] })),
-        ev(chunk({ tool_calls: [{ index: 0, id: 'b', function: { name: 'mul', arguments: '{"b":2}' } }] })),
+        ev(
+          chunk({
+            tool_calls: [{ index: 0, id: 'a', function: { name: 'add', arguments: '{"a":1}' } }],
+          }),
+        ),
+        ev(
+          chunk({
+            tool_calls: [{ index: 0, id: 'b', function: { name: 'mul', arguments: '{"b":2}' } }],
+          }),
+        ),
       ]);
       expect(calls(result).map((c) => [c.id, c.function.name, c.function.arguments])).toEqual([
         ['a', 'add', '{"a":1}'],
@@ -134,19 +219,46 @@ describe('finalCompletion', () => {
 
     it('never lets an empty continuation id or name overwrite the real ones (Alibaba, Mistral)', async () => {
       const result = await fold([
-        ev(chunk({ tool_calls: [{ index: 0, id: 'call_x', type: 'function', function: { name: 'weather', arguments: '' } }] })),
-        ev(chunk({ tool_calls: [{ index: 0, id: '', type: 'function', function: { name: '', arguments: '{"q":' } }] })),
-        ev(chunk({ tool_calls: [{ index: 0, type: 'function', function: { name: '', arguments: '1}' } }] })),
+        ev(
+          chunk({
+            tool_calls: [
+              {
+                index: 0,
+                id: 'call_x',
+                type: 'function',
+                function: { name: 'weather', arguments: '' },
+              },
+            ],
+          }),
+        ),
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 0, id: '', type: 'function', function: { name: '', arguments: '{"q":' } },
+            ],
+          }),
+        ),
+        ev(
+          chunk({
+            tool_calls: [{ index: 0, type: 'function', function: { name: '', arguments: '1}' } }],
+          }),
+        ),
       ]);
-      expect(calls(result)).toEqual([{ id: 'call_x', type: 'function', function: { name: 'weather', arguments: '{"q":1}' } }]);
+      expect(calls(result)).toEqual([
+        { id: 'call_x', type: 'function', function: { name: 'weather', arguments: '{"q":1}' } },
+      ]);
     });
 
     it('accepts a call with no index and no type (Mistral) and index-less fragments (Gemini)', async () => {
       const result = await fold([
-        ev(chunk({ tool_calls: [{ id: 'gS1', function: { name: 'weather', arguments: '{"c":' } }] })),
+        ev(
+          chunk({ tool_calls: [{ id: 'gS1', function: { name: 'weather', arguments: '{"c":' } }] }),
+        ),
         ev(chunk({ tool_calls: [{ index: null, id: '', function: { arguments: '"x"}' } }] })),
       ]);
-      expect(calls(result)).toEqual([{ id: 'gS1', type: 'function', function: { name: 'weather', arguments: '{"c":"x"}' } }]);
+      expect(calls(result)).toEqual([
+        { id: 'gS1', type: 'function', function: { name: 'weather', arguments: '{"c":"x"}' } },
+      ]);
     });
 
     it('gives a call that started by index alone its id when it arrives late', async () => {
@@ -154,25 +266,49 @@ describe('finalCompletion', () => {
         ev(chunk({ tool_calls: [{ index: 3, function: { name: 'f', arguments: '{' } }] })),
         ev(chunk({ tool_calls: [{ index: 3, id: 'late', function: { arguments: '}' } }] })),
       ]);
-      expect(calls(result)).toEqual([{ id: 'late', type: 'function', function: { name: 'f', arguments: '{}' } }]);
+      expect(calls(result)).toEqual([
+        { id: 'late', type: 'function', function: { name: 'f', arguments: '{}' } },
+      ]);
     });
 
     it('handles several calls in one delta and a first index that is not 0', async () => {
       const result = await fold([
-        ev(chunk({ tool_calls: [
-          { index: 1, id: 'p', function: { name: 'one', arguments: '' } },
-          { index: 2, id: 'q', function: { name: 'two', arguments: '' } },
-        ] })),
-        ev(chunk({ tool_calls: [{ index: 2, function: { arguments: '[2]' } }, { index: 1, function: { arguments: '[1]' } }] })),
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 1, id: 'p', function: { name: 'one', arguments: '' } },
+              { index: 2, id: 'q', function: { name: 'two', arguments: '' } },
+            ],
+          }),
+        ),
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 2, function: { arguments: '[2]' } },
+              { index: 1, function: { arguments: '[1]' } },
+            ],
+          }),
+        ),
       ]);
-      expect(calls(result).map((c) => [c.id, c.function.arguments])).toEqual([['p', '[1]'], ['q', '[2]']]);
+      expect(calls(result).map((c) => [c.id, c.function.arguments])).toEqual([
+        ['p', '[1]'],
+        ['q', '[2]'],
+      ]);
     });
 
     it('is safe against __proto__ and constructor keys from provider JSON', async () => {
-      const raw = '{"id":"x","choices":[{"index":0,"delta":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"tool_calls":[{"index":0,"id":"__proto__","function":{"name":"constructor","arguments":"{\\"__proto__\\":1}"}},{"index":1,"id":"constructor","function":{"name":"toString","arguments":""}},{"index":0,"id":"__proto__","function":{"arguments":"!"}}]}}]}';
-      const result = await fold([ev(JSON.parse(raw)), ev(chunk({}, { finish_reason: 'tool_calls' }))]);
+      const raw =
+        '{"id":"x","choices":[{"index":0,"delta":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"tool_calls":[{"index":0,"id":"__proto__","function":{"name":"constructor","arguments":"{\\"__proto__\\":1}"}},{"index":1,"id":"constructor","function":{"name":"toString","arguments":""}},{"index":0,"id":"__proto__","function":{"arguments":"!"}}]}}]}';
+      const result = await fold([
+        ev(JSON.parse(raw)),
+        ev(chunk({}, { finish_reason: 'tool_calls' })),
+      ]);
       expect(calls(result)).toEqual([
-        { id: '__proto__', type: 'function', function: { name: 'constructor', arguments: '{"__proto__":1}!' } },
+        {
+          id: '__proto__',
+          type: 'function',
+          function: { name: 'constructor', arguments: '{"__proto__":1}!' },
+        },
         { id: 'constructor', type: 'function', function: { name: 'toString', arguments: '' } },
       ]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -186,7 +322,9 @@ describe('finalCompletion', () => {
       from([ev(chunk({ content: 'so far' }))]),
       throwError(() => new RxChatError('stream_error', 'boom', { usage })),
     );
-    const error = (await lastValueFrom(source.pipe(finalCompletion())).catch((e: unknown) => e)) as RxChatError;
+    const error = (await lastValueFrom(source.pipe(finalCompletion())).catch(
+      (e: unknown) => e,
+    )) as RxChatError;
     expect(error.code).toBe('stream_error');
     expect(error.partial?.choices[0]?.message.content).toBe('so far');
     expect(error.partial?.usage).toEqual(usage);
@@ -194,7 +332,11 @@ describe('finalCompletion', () => {
 
   it('passes foreign errors through untouched', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const source = cold<ChatStreamEvent>('-a-#', { a: ev(chunk({ content: 'x' })) }, new TypeError('x'));
+      const source = cold<ChatStreamEvent>(
+        '-a-#',
+        { a: ev(chunk({ content: 'x' })) },
+        new TypeError('x'),
+      );
       expectObservable(source.pipe(finalCompletion())).toBe('---#', undefined, new TypeError('x'));
     });
   });
@@ -206,7 +348,11 @@ describe('finalCompletion', () => {
       const source = cold<ChatStreamEvent>('-a-a-u|', { a, u });
       const expected = '                     ------(c|)';
       expectObservable(source.pipe(finalCompletion())).toBe(expected, {
-        c: expect.objectContaining({ choices: [expect.objectContaining({ message: expect.objectContaining({ content: 'aa' }) })] }),
+        c: expect.objectContaining({
+          choices: [
+            expect.objectContaining({ message: expect.objectContaining({ content: 'aa' }) }),
+          ],
+        }),
       });
       const early = cold<ChatStreamEvent>('-a-a-u|', { a, u });
       expectObservable(early.pipe(finalCompletion()), '^--!').toBe('----');
@@ -228,7 +374,13 @@ describe('accumulate', () => {
         id: 'chatcmpl-1',
         model: 'test-model',
         created: 1700000000,
-        choices: [{ index: 0, message: { role: 'assistant', content, reasoning: null, refusal: null, tool_calls: [] }, finish_reason: finish }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, reasoning: null, refusal: null, tool_calls: [] },
+            finish_reason: finish,
+          },
+        ],
         usage: u,
       });
       expectObservable(source.pipe(accumulate())).toBe('-a-b-u|', {
@@ -244,7 +396,10 @@ describe('accumulate', () => {
       from([
         ev(chunk({ content: 'a' }, { index: 0 })),
         ev(chunk({ content: 'b' }, { index: 1 })),
-        ev({ ...chunk({}), choices: [{ index: 1, delta: { content: 'c' }, logprobs: { content: [{ token: 'c' }] } }] }),
+        ev({
+          ...chunk({}),
+          choices: [{ index: 1, delta: { content: 'c' }, logprobs: { content: [{ token: 'c' }] } }],
+        }),
       ]).pipe(accumulate(), toArray()),
     );
     expect(snapshots[0]!.choices.map((c) => c.message.content)).toEqual(['a']);
@@ -255,8 +410,13 @@ describe('accumulate', () => {
   });
 
   it('attaches the snapshot so far to an error', async () => {
-    const source = concat(from([ev(chunk({ content: 'part' }))]), throwError(() => new RxChatError('truncated', 'cut')));
-    const error = (await lastValueFrom(source.pipe(accumulate())).catch((e: unknown) => e)) as RxChatError;
+    const source = concat(
+      from([ev(chunk({ content: 'part' }))]),
+      throwError(() => new RxChatError('truncated', 'cut')),
+    );
+    const error = (await lastValueFrom(source.pipe(accumulate())).catch(
+      (e: unknown) => e,
+    )) as RxChatError;
     expect(error.partial?.choices[0]?.message.content).toBe('part');
   });
 });

@@ -11,7 +11,14 @@ describe('contentDeltas', () => {
         a: ev(chunk({ role: 'assistant', content: '' })),
         b: ev(chunk({ content: 'Hel' })),
         c: ev(chunk({ content: 'other' }, { index: 1 })),
-        d: ev(chunk({ content: [{ type: 'thinking', thinking: 'x' }, { type: 'text', text: 'lo' }] })),
+        d: ev(
+          chunk({
+            content: [
+              { type: 'thinking', thinking: 'x' },
+              { type: 'text', text: 'lo' },
+            ],
+          }),
+        ),
         e: ev(chunk({ reasoning_content: 'not content' })),
         u: { type: 'usage', usage: null },
       });
@@ -47,7 +54,9 @@ describe('reasoningDeltas', () => {
       const source = cold<ChatStreamEvent>('-a-b-c-d-e|', {
         a: ev(chunk({ reasoning_content: 'one', reasoning: 'dup' })),
         b: ev(chunk({ reasoning: 'two', reasoning_content: null })),
-        c: ev(chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'three' }] }] })),
+        c: ev(
+          chunk({ content: [{ type: 'thinking', thinking: [{ type: 'text', text: 'three' }] }] }),
+        ),
         d: ev(chunk({ content: 'answer' })),
         e: ev(chunk({ reasoning_content: '', reasoning: 'four' })),
       });
@@ -64,8 +73,13 @@ describe('reasoningDeltas', () => {
 describe('toolCalls', () => {
   const header = (index: number, id: string, name: string) =>
     ev(chunk({ tool_calls: [{ index, id, type: 'function', function: { name, arguments: '' } }] }));
-  const args = (index: number, text: string) => ev(chunk({ tool_calls: [{ index, function: { arguments: text } }] }));
-  const call = (id: string, name: string, a: string) => ({ id, type: 'function', function: { name, arguments: a } });
+  const args = (index: number, text: string) =>
+    ev(chunk({ tool_calls: [{ index, function: { arguments: text } }] }));
+  const call = (id: string, name: string, a: string) => ({
+    id,
+    type: 'function',
+    function: { name, arguments: a },
+  });
 
   it('emits each call once the next starts, and the last one at finish_reason', () => {
     testScheduler().run(({ cold, expectObservable }) => {
@@ -99,7 +113,12 @@ describe('toolCalls', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const whole = ev({
         ...chunk({}),
-        choices: [{ delta: { tool_calls: [{ id: 'm1', function: { name: 'w', arguments: '{"c":1}' } }] }, finish_reason: 'tool_calls' }],
+        choices: [
+          {
+            delta: { tool_calls: [{ id: 'm1', function: { name: 'w', arguments: '{"c":1}' } }] },
+            finish_reason: 'tool_calls',
+          },
+        ],
       });
       const source = cold<ChatStreamEvent>('-a|', { a: whole });
       expectObservable(source.pipe(toolCalls())).toBe('-a|', { a: call('m1', 'w', '{"c":1}') });
@@ -108,7 +127,11 @@ describe('toolCalls', () => {
 
   it('emits no half-finished call when the stream fails', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const source = cold<ChatStreamEvent>('-a-b-#', { a: header(0, 'c1', 'f'), b: args(0, '{"x"') }, 'cut');
+      const source = cold<ChatStreamEvent>(
+        '-a-b-#',
+        { a: header(0, 'c1', 'f'), b: args(0, '{"x"') },
+        'cut',
+      );
       expectObservable(source.pipe(toolCalls())).toBe('-----#', undefined, 'cut');
     });
   });
@@ -118,7 +141,10 @@ describe('usage', () => {
   it('emits the usage event value, then completes', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const u = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 };
-      const source = cold<ChatStreamEvent>('-a-u|', { a: ev(chunk({ content: 'x' })), u: { type: 'usage', usage: u } });
+      const source = cold<ChatStreamEvent>('-a-u|', {
+        a: ev(chunk({ content: 'x' })),
+        u: { type: 'usage', usage: u },
+      });
       expectObservable(source.pipe(usage())).toBe('---u|', { u });
     });
   });

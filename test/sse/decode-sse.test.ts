@@ -44,9 +44,13 @@ describe('decodeSse', () => {
   it('forwards an upstream error after the events before it', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-#', { a: 'data: 1\n\n' }, new Error('reset'));
-      expectObservable(source.pipe(decodeSse())).toBe('-a-#', {
-        a: { type: 'message', event: undefined, data: '1', id: undefined },
-      }, new Error('reset'));
+      expectObservable(source.pipe(decodeSse())).toBe(
+        '-a-#',
+        {
+          a: { type: 'message', event: undefined, data: '1', id: undefined },
+        },
+        new Error('reset'),
+      );
     });
   });
 
@@ -70,7 +74,9 @@ describe('decodeSse', () => {
   it('strips a byte-order mark sent as bytes, even split across pieces', async () => {
     const all = bytes('\ufeffdata: a\n\n');
     const events = await decodeAll([all.slice(0, 1), all.slice(1, 2), all.slice(2)]);
-    expect(messages(events)).toEqual([{ type: 'message', event: undefined, data: 'a', id: undefined }]);
+    expect(messages(events)).toEqual([
+      { type: 'message', event: undefined, data: 'a', id: undefined },
+    ]);
   });
 
   it('decodes multi-byte characters split across pieces', async () => {
@@ -101,7 +107,9 @@ describe('decodeSse', () => {
   });
 
   it('ignores unknown fields, bad retry values and events with empty data', async () => {
-    const events = await decodeAll(['foo: bar\nretry: soon\n\ndata:\n\nevent: ping\n\ndata: x\n\n']);
+    const events = await decodeAll([
+      'foo: bar\nretry: soon\n\ndata:\n\nevent: ping\n\ndata: x\n\n',
+    ]);
     expect(events).toEqual([{ type: 'message', event: undefined, data: 'x', id: undefined }]);
   });
 
@@ -139,7 +147,11 @@ describe('decodeSse', () => {
       const kib = 'y'.repeat(1024);
       const source = cold('-aaaaaaaaaa|', { a: kib });
       const result = source.pipe(decodeSse({ maxEventBytes: 4096 }));
-      expectObservable(result).toBe('-----#', undefined, expect.objectContaining({ code: 'event_too_large' }));
+      expectObservable(result).toBe(
+        '-----#',
+        undefined,
+        expect.objectContaining({ code: 'event_too_large' }),
+      );
       expectSubscriptions(source.subscriptions).toBe('^----!');
     });
   });

@@ -1,0 +1,109 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/*
+ * Builds, packs and installs the tarball into a temporary project, then loads it the ways users
+ * do: `require`, `import`, and the `rxchat` bin. The dependencies are linked from this repo's
+ * node_modules, so the test needs no network and checks exactly what the tarball ships.
+ */
+const root = resolve(__dirname, '../..');
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed package', () => {
+  let project: string;
+
+  beforeAll(() => {
+    run('npm', ['run', 'build'], root);
+    const scratch = mkdtempSync(join(tmpdir(), 'rxchat-pack-'));
+    const tarball = run('npm', ['pack', '--pack-destination', scratch, '--silent'], root)
+      .trim()
+      .split('\n')
+      .pop()!;
+    project = join(scratch, 'app');
+    const modules = join(project, 'node_modules');
+    mkdirSync(join(modules, 'rxchat'), { recursive: true });
+    writeFileSync(join(project, 'package.json'), '{"name":"app","private":true}');
+    run(
+      'tar',
+      ['-xzf', join(scratch, tarball), '-C', join(modules, 'rxchat'), '--strip-components=1'],
+      project,
+    );
+    for (const dep of ['rxjs', 'zod', 'eventsource-parser', 'undici', 'tslib']) {
+      try {
+        symlinkSync(join(root, 'node_modules', dep), join(modules, dep), 'dir');
+      } catch {
+        // tslib is only there when rxjs needs it.
+      }
+    }
+  }, 120_000);
+
+  afterAll(() => rmSync(resolve(project, '..'), { recursive: true, force: true }));
+
+  const script = `
+    const { of } = rx;
+    const { decodeSse, parseChunks, finalCompletion, RxChatError } = lib;
+    of('data: {"id":"x","choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n')
+      .pipe(decodeSse(), parseChunks(), finalCompletion())
+      .subscribe((c) => console.log(JSON.stringify([c.choices[0].message.content, typeof RxChatError.isInstance])));
+  `;
+
+  it('works with require()', () => {
+    const out = run(
+      'node',
+      ['-e', `const rx = require('rxjs'); const lib = require('rxchat'); ${script}`],
+      project,
+    );
+    expect(JSON.parse(out)).toEqual(['hi', 'function']);
+  });
+
+  it('works with import()', () => {
+    const code = `const rx = await import('rxjs'); const lib = await import('rxchat'); ${script}`;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual(['hi', 'function']);
+  });
+
+  it('shares one error brand between the ESM and CommonJS copies', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const esm = await import('rxchat');
+      const cjs = createRequire(import.meta.url)('rxchat');
+      const err = new cjs.RxChatError('truncated', 'cut');
+      console.log(JSON.stringify([esm.RxChatError.isInstance(err), err instanceof esm.RxChatError, esm.RxChatError === cjs.RxChatError]));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual([true, true, false]);
+  });
+
+  it('ships type declarations for both module systems and the bin', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(project, 'node_modules/rxchat/package.json'), 'utf8'),
+    );
+    for (const path of [
+      manifest.exports['.'].import.types,
+      manifest.exports['.'].require.types,
+      manifest.exports['.'].import.default,
+      manifest.exports['.'].require.default,
+      manifest.bin.rxchat,
+    ]) {
+      expect(() => readFileSync(join(project, 'node_modules/rxchat', path))).not.toThrow();
+    }
+    expect(manifest.sideEffects).toBe(false);
+  });
+
+  it('runs the rxchat bin', () => {
+    const out = run(
+      'node',
+      [
+        'node_modules/rxchat/dist/cli.cjs',
+        'inspect',
+        '--jsonl',
+        join(root, 'test/fixtures/demo/hello.sse'),
+      ],
+      project,
+    );
+    expect(JSON.parse(out)).toMatchObject({ ok: true, error: null });
+  });
+});
