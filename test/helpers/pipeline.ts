@@ -1,5 +1,11 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { decodeSse, finalCompletion, parseChunks, RxChatError, type ChatCompletion } from '../../src';
+import {
+  decodeSse,
+  finalCompletion,
+  parseChunks,
+  RxChatError,
+  type ChatCompletion,
+} from '../../src';
 
 /** The outcome of running wire pieces through decodeSse → parseChunks → finalCompletion. */
 export interface Outcome {
@@ -10,7 +16,9 @@ export interface Outcome {
 
 export async function runPieces(pieces: (string | Uint8Array)[]): Promise<Outcome> {
   try {
-    const completion = await lastValueFrom(from(pieces).pipe(decodeSse(), parseChunks(), finalCompletion()));
+    const completion = await lastValueFrom(
+      from(pieces).pipe(decodeSse(), parseChunks(), finalCompletion()),
+    );
     return { ok: true, completion, error: null };
   } catch (error) {
     if (!RxChatError.isInstance(error)) throw error;
@@ -28,14 +36,18 @@ export async function fingerprint(pieces: (string | Uint8Array)[]): Promise<stri
     events.push(...(await lastValueFrom(from(pieces).pipe(decodeSse(), parseChunks(), toArray()))));
     events.push('complete');
   } catch (error) {
-    events.push(RxChatError.isInstance(error) ? `error:${error.code}:${error.message}` : String(error));
+    events.push(
+      RxChatError.isInstance(error) ? `error:${error.code}:${error.message}` : String(error),
+    );
   }
   return JSON.stringify(events);
 }
 
 /** Cuts bytes at the given offsets (sorted, deduplicated, inside the buffer). */
 export function cutAt(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.filter((o) => o > 0 && o < bytes.length))].sort((a, b) => a - b);
+  const points = [...new Set(offsets.filter((o) => o > 0 && o < bytes.length))].sort(
+    (a, b) => a - b,
+  );
   const pieces: Uint8Array[] = [];
   let start = 0;
   for (const point of points) {
