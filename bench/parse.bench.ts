@@ -5,11 +5,13 @@
  */
 import { createParser } from 'eventsource-parser';
 import { from } from 'rxjs';
-import { decodeSse, parseChunks } from '../src';
+import { decodeSse, finalCompletion, parseChunks } from '../src';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 100_000);
 const PIECE = 1024;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+
+let expectedText = '';
 
 function makeStream(): Uint8Array {
   const words = [
@@ -48,6 +50,7 @@ function makeStream(): Uint8Array {
       obfuscation: 'a1B2c3',
     };
     text += `data: ${JSON.stringify(chunk)}\n\n`;
+    expectedText += words[i % words.length];
   }
   text += `data: ${JSON.stringify({ id: 'chatcmpl-BENCH', object: 'chat.completion.chunk', created: 1763700000, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: 10, completion_tokens: CHUNKS, total_tokens: CHUNKS + 10 } })}\n\ndata: [DONE]\n\n`;
   return new TextEncoder().encode(text);
@@ -88,6 +91,18 @@ function rxchat(pieces: Uint8Array[]): number {
   return count;
 }
 
+function rxchatFolded(pieces: Uint8Array[]): number {
+  let count = 0;
+  from(pieces)
+    .pipe(decodeSse(), parseChunks(), finalCompletion())
+    .subscribe((completion) => {
+      // Every chunk carried one word: the folded text proves each one was merged.
+      if (completion.choices[0]?.message.content !== expectedText) throw new Error('wrong fold');
+      count = CHUNKS;
+    });
+  return count;
+}
+
 function measure(name: string, fn: (pieces: Uint8Array[]) => number, pieces: Uint8Array[]): number {
   const rates: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -115,4 +130,7 @@ floor(pieces);
 rxchat(pieces);
 const floorRate = measure('floor: eventsource-parser + JSON.parse', floor, pieces);
 const rxRate = measure('rxchat: decodeSse + parseChunks (validated)', rxchat, pieces);
-console.log(`ratio rxchat / floor: ${(rxRate / floorRate).toFixed(2)}`);
+const foldedRate = measure('rxchat: ... + finalCompletion', rxchatFolded, pieces);
+console.log(
+  `ratio rxchat / floor: ${(rxRate / floorRate).toFixed(2)} (with accumulation: ${(foldedRate / floorRate).toFixed(2)})`,
+);
