@@ -1,32 +1,19 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspectFile } from '../../src/cli/inspect';
+import {
+  corpusDir,
+  corpusFiles,
+  corpusPresent,
+  noticeCorpusAbsent,
+  readGolden,
+} from '../helpers/corpus';
 import { goldenForm } from '../helpers/golden';
 
-// The recorded streams live beside the repository, never inside it (they are not ours to
-// redistribute). A plain clone has no ../shared: the suite then says so and skips.
-const corpusDir = resolve(process.env.RXCHAT_CORPUS ?? join(__dirname, '../../../shared/corpus'));
 const goldenDir = join(__dirname, 'golden');
-const present = existsSync(corpusDir);
-const files = present
-  ? readdirSync(corpusDir)
-      .filter((f) => f.endsWith('.sse'))
-      .sort()
-  : [];
-
-if (!present) {
-  console.warn(
-    `[conformance] ${corpusDir} is absent: the corpus conformance suite is skipped. ` +
-      'Set RXCHAT_CORPUS or place shared/corpus beside the repository to run it.',
-  );
-}
-
-interface Golden {
-  file: string;
-  ok: boolean;
-  error: { code: string; message_contains: string | null } | null;
-  completion: unknown;
-}
+const present = corpusPresent;
+const files = corpusFiles;
+if (!present) noticeCorpusAbsent('the corpus conformance suite');
 
 if (!present) {
   describe('conformance over the recorded corpus', () => {
@@ -43,7 +30,7 @@ if (!present) {
     });
 
     it.each(files)('%s', async (file) => {
-      const golden = JSON.parse(readFileSync(join(goldenDir, `${file}.json`), 'utf8')) as Golden;
+      const golden = readGolden(file);
       const result = await inspectFile(join(corpusDir, file));
       expect(result.ok).toBe(golden.ok);
       if (golden.error) {

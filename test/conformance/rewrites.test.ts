@@ -1,6 +1,13 @@
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  corpusDir,
+  corpusFiles,
+  corpusPresent,
+  noticeCorpusAbsent,
+  readGolden,
+} from '../helpers/corpus';
 import { goldenForm } from '../helpers/golden';
 import { runPieces } from '../helpers/pipeline';
 import { readEvents, writeEvents, type Rewrite, type WireEvent } from '../helpers/rewrite';
@@ -11,20 +18,9 @@ import { readEvents, writeEvents, type Rewrite, type WireEvent } from '../helper
  * golden files (an independent reading) and from reading the events' JSON directly, never from
  * running the pipeline on the unbroken stream.
  */
-const corpusDir = resolve(process.env.RXCHAT_CORPUS ?? join(__dirname, '../../../shared/corpus'));
-const goldenDir = join(__dirname, 'golden');
-const present = existsSync(corpusDir);
-const files = present
-  ? readdirSync(corpusDir)
-      .filter((f) => f.endsWith('.sse'))
-      .sort()
-  : [];
-
-interface Golden {
-  ok: boolean;
-  error: { code: string } | null;
-  completion: unknown;
-}
+const present = corpusPresent;
+const files = corpusFiles;
+if (!present) noticeCorpusAbsent('the rewrite and breakage suite');
 
 const rewrites: [string, Rewrite][] = [
   ['CRLF line endings', { eol: '\r\n' }],
@@ -86,7 +82,7 @@ if (!present) {
   describe('recorded streams, rewritten and broken', () => {
     describe.each(files)('%s', (file) => {
       const text = readFileSync(join(corpusDir, file), 'utf8');
-      const golden = JSON.parse(readFileSync(join(goldenDir, `${file}.json`), 'utf8')) as Golden;
+      const golden = readGolden(file);
       const events = readEvents(text);
 
       it.each(rewrites)('keeps its result with %s', async (_name, options) => {

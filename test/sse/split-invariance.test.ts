@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { corpusDir, corpusFiles } from '../helpers/corpus';
 import { cutAt, fingerprint, trickyOffsets } from '../helpers/pipeline';
 
 /*
@@ -9,14 +10,9 @@ import { cutAt, fingerprint, trickyOffsets } from '../helpers/pipeline';
  * whole buffer. Runs over every recorded stream (when the corpus is present), every synthetic
  * fixture, and a CRLF and a CR rewrite of each.
  */
-const corpusDir = resolve(process.env.RXCHAT_CORPUS ?? join(__dirname, '../../../shared/corpus'));
 const fixtureDir = join(__dirname, '../fixtures/quirks');
 const sources = [
-  ...(existsSync(corpusDir)
-    ? readdirSync(corpusDir)
-        .filter((f) => f.endsWith('.sse'))
-        .map((f) => join(corpusDir, f))
-    : []),
+  ...corpusFiles.map((f) => join(corpusDir, f)),
   ...readdirSync(fixtureDir)
     .filter((f) => f.endsWith('.sse'))
     .map((f) => join(fixtureDir, f)),

@@ -1,0 +1,40 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/*
+ * The recorded streams live beside the repository, never inside it (they are not ours to
+ * redistribute): ../shared/corpus, or $RXCHAT_CORPUS. A plain clone has none; suites that need
+ * them say so and skip.
+ */
+export const corpusDir = resolve(
+  process.env.RXCHAT_CORPUS ?? join(__dirname, '../../../shared/corpus'),
+);
+export const corpusPresent = existsSync(corpusDir);
+/** The recorded stream file names, sorted; empty when the corpus is absent. */
+export const corpusFiles = corpusPresent
+  ? readdirSync(corpusDir)
+      .filter((f) => f.endsWith('.sse'))
+      .sort()
+  : [];
+
+/** Prints the notice that a suite is skipped for want of the corpus. */
+export function noticeCorpusAbsent(suite: string): void {
+  console.warn(
+    `[conformance] ${corpusDir} is absent: ${suite} is skipped. ` +
+      'Set RXCHAT_CORPUS or place shared/corpus beside the repository to run it.',
+  );
+}
+
+/** The golden expectation of one recorded stream (see test/conformance/README.md). */
+export interface Golden {
+  file: string;
+  ok: boolean;
+  error: { code: string; message_contains: string | null } | null;
+  completion: unknown;
+}
+
+export function readGolden(file: string): Golden {
+  return JSON.parse(
+    readFileSync(join(__dirname, '../conformance/golden', `${file}.json`), 'utf8'),
+  ) as Golden;
+}
