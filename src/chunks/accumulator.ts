@@ -1,4 +1,5 @@
 import { contentOf, reasoningOf } from './delta-text';
+import { reportedUsage } from './reported-usage';
 import type {
   ChatCompletion,
   ChatCompletionChoice,
@@ -69,7 +70,7 @@ export class CompletionAccumulator {
     if (!this.model && chunk.model) this.model = chunk.model;
     if (!this.created && typeof chunk.created === 'number' && Number.isFinite(chunk.created))
       this.created = chunk.created;
-    const reported = chunk.usage ?? chunk.x_groq?.usage;
+    const reported = reportedUsage(chunk);
     if (reported) this.usage = reported;
     const choices = chunk.choices;
     if (choices) for (const choice of choices) this.mergeChoice(choice);

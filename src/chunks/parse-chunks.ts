@@ -2,6 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import { excerpt, RxChatError } from '../errors';
 import type { SseEvent } from '../sse/decode-sse';
 import { providerErrorFrom } from './provider-error';
+import { reportedUsage } from './reported-usage';
 import type { ChatCompletionChunk, ChatStreamEvent, Usage } from './types';
 import { chunkProblem } from './validate';
 
@@ -59,7 +60,7 @@ export function parseChunks(
         subscriber.error(error);
       };
       const recordUsage = (chunk: ChatCompletionChunk) => {
-        const reported = chunk.usage ?? chunk.x_groq?.usage;
+        const reported = reportedUsage(chunk);
         if (reported) usage = reported;
       };
 
