@@ -39,6 +39,9 @@ export interface ProviderErrorDetails {
   param: string | null;
 }
 
+/** The phases that {@link chatTimeout} measures. */
+export type TimeoutPhase = 'headers' | 'firstChunk' | 'idle' | 'total';
+
 /** Options accepted by the {@link RxChatError} constructor. */
 export interface RxChatErrorOptions {
   cause?: unknown;
@@ -47,6 +50,73 @@ export interface RxChatErrorOptions {
   partial?: ChatCompletion;
   /** The raw data that caused the error, for debugging (already bounded by the caller). */
   data?: string;
+  /** `http_error`: the response status. */
+  status?: number;
+  /** `http_error`: the response headers, lower-case names. */
+  headers?: Readonly<Record<string, string>>;
+  /** The provider's request id (`x-request-id` and similar), when the response had one. */
+  requestId?: string;
+  /** How long the server asked us to wait before retrying, in milliseconds. */
+  retryAfterMs?: number;
+  /** `timeout`: the phase that ran out. */
+  phase?: TimeoutPhase;
+  /** Overrides the default judgement of {@link RxChatError.retryable}. */
+  retryable?: boolean;
+}
+
+const RETRYABLE_STATUSES = new Set([408, 409, 429]);
+
+/** Whether an HTTP status is worth retrying: 408, 409, 429 and every 5xx. */
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUSES.has(status) || (status >= 500 && status <= 599);
+}
+
+// Codes and types providers use for "slow down" or "try again": OpenAI `rate_limit_exceeded`,
+// `server_error`; Anthropic-style `overloaded_error`; gateways' `service_unavailable`, `capacity`.
+const TRANSIENT_PROVIDER_ERROR =
+  /rate.?limit|overload|capacity|unavailable|too.?many|server.?error|timeout|busy/i;
+
+/**
+ * Whether an error the provider reported inside a stream means "rate limited" or "overloaded"
+ * (so retrying before any output is safe and useful), judged from its code and type. Numeric
+ * codes are read as HTTP statuses, as OpenRouter sends them.
+ */
+export function isTransientProviderError(details: ProviderErrorDetails): boolean {
+  if (typeof details.code === 'number') return isRetryableStatus(details.code);
+  if (details.code !== null && /^\d{3}$/.test(details.code))
+    return isRetryableStatus(+details.code);
+  return TRANSIENT_PROVIDER_ERROR.test(`${details.code ?? ''} ${details.type ?? ''}`);
+}
+
+function defaultRetryable(code: RxChatErrorCode, options: RxChatErrorOptions): boolean {
+  switch (code) {
+    case 'http_error':
+      return options.status !== undefined && isRetryableStatus(options.status);
+    case 'stream_error':
+      return options.provider != null && isTransientProviderError(options.provider);
+    case 'connection_error':
+    case 'truncated':
+      // A cut connection: safe to try again as long as nothing was shown yet.
+      return true;
+    case 'timeout':
+      return options.phase !== 'total';
+    default:
+      return false;
+  }
+}
+
+/** What {@link RxChatError.toJSON} returns. */
+export interface RxChatErrorJson {
+  name: string;
+  code: RxChatErrorCode;
+  message: string;
+  provider: ProviderErrorDetails | null;
+  retryable: boolean;
+  status?: number;
+  requestId?: string;
+  retryAfterMs?: number;
+  phase?: TimeoutPhase;
+  attempts?: number;
 }
 
 const brand = Symbol.for('rxchat.error');
@@ -82,6 +152,24 @@ export class RxChatError extends Error {
    * that accumulates ({@link finalCompletion}, {@link accumulate}); `undefined` above them.
    */
   partial: ChatCompletion | undefined;
+  /** `http_error`: the response status. */
+  readonly status: number | undefined;
+  /** `http_error`: the response headers (lower-case names). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+  /** The provider's request id, when the response carried one: quote it to their support. */
+  readonly requestId: string | undefined;
+  /** How long the server asked to wait before a retry, in milliseconds (`retry-after[-ms]`). */
+  readonly retryAfterMs: number | undefined;
+  /** `timeout`: the phase that ran out. */
+  readonly phase: TimeoutPhase | undefined;
+  /**
+   * Whether trying the same request again may succeed: 408, 409, 429 and 5xx statuses, cut
+   * connections, timeouts before the total budget, and provider errors meaning rate limit or
+   * overload. {@link retryBeforeOutput} reads it, and never retries once output was emitted.
+   */
+  readonly retryable: boolean;
+  /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
+  attempts: number | undefined;
 
   declare readonly [brand]: true;
 
@@ -93,6 +181,13 @@ export class RxChatError extends Error {
     this.usage = options.usage ?? null;
     this.data = options.data;
     this.partial = options.partial;
+    this.status = options.status;
+    this.headers = options.headers;
+    this.requestId = options.requestId;
+    this.retryAfterMs = options.retryAfterMs;
+    this.phase = options.phase;
+    this.retryable = options.retryable ?? defaultRetryable(code, options);
+    this.attempts = undefined;
     Object.defineProperty(this, brand, { value: true });
   }
 
@@ -109,14 +204,24 @@ export class RxChatError extends Error {
     return RxChatError.isInstance(value);
   }
 
-  /** A plain object for logs and `JSON.stringify`: code, message, provider details. */
-  toJSON(): {
-    name: string;
-    code: RxChatErrorCode;
-    message: string;
-    provider: ProviderErrorDetails | null;
-  } {
-    return { name: this.name, code: this.code, message: this.message, provider: this.provider };
+  /**
+   * A plain object for logs and `JSON.stringify`: code, message, provider details and, where
+   * they apply, status, request id, retry hints, phase and attempts. Never the partial output.
+   */
+  toJSON(): RxChatErrorJson {
+    const json: RxChatErrorJson = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+      provider: this.provider,
+      retryable: this.retryable,
+    };
+    if (this.status !== undefined) json.status = this.status;
+    if (this.requestId !== undefined) json.requestId = this.requestId;
+    if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
+    if (this.phase !== undefined) json.phase = this.phase;
+    if (this.attempts !== undefined) json.attempts = this.attempts;
+    return json;
   }
 }
 

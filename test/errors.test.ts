@@ -19,6 +19,7 @@ describe('RxChatError', () => {
       code: 'stream_error',
       message: 'The provider reported an error: x',
       provider: { message: 'x', code: 'overloaded', type: 'server_error', param: null },
+      retryable: true,
     });
   });
 

@@ -1,0 +1,137 @@
+import {
+  Observable,
+  Subscription,
+  asyncScheduler,
+  type MonoTypeOperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+} from 'rxjs';
+import type { ChatStreamEvent } from '../chunks/types';
+import { RxChatError, type TimeoutPhase } from '../errors';
+
+/**
+ * Options of {@link chatTimeout}: one limit per phase, in milliseconds. A phase left `undefined`
+ * or set to `Infinity` is off; all are off by default.
+ */
+export interface ChatTimeoutConfig {
+  /** From subscription until the first event of any kind (normally the `response` event). */
+  headers?: number;
+  /** From subscription until the first `chunk` or `usage` event. */
+  firstChunk?: number;
+  /** The longest gap without any event, counted from subscription and reset by every event. */
+  idle?: number;
+  /** From subscription until the stream completes. */
+  total?: number;
+  /** The scheduler that measures time. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+const MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
+  headers: (ms) => `No response headers within ${ms} ms (headers timeout)`,
+  firstChunk: (ms) => `No chunk within ${ms} ms of the request (firstChunk timeout)`,
+  idle: (ms) => `No data for ${ms} ms (idle timeout; keep-alive comments do not count)`,
+  total: (ms) => `The stream did not finish within ${ms} ms (total timeout)`,
+};
+
+function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
+  const value: unknown = config[phase];
+  if (value === undefined) return Infinity;
+  if (typeof value !== 'number' || !(value >= 0)) {
+    throw new RangeError(
+      `chatTimeout: ${phase} must be a number of milliseconds >= 0 (or Infinity for none), got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Fails a chat stream that is too slow, phase by phase. Each limit is in milliseconds; leave it
+ * out (or pass `Infinity`) to turn that phase off:
+ *
+ * - `headers`: from subscription until the first event of any kind, normally the `response`
+ *   event that `ChatClient.stream` emits once the response headers arrived.
+ * - `firstChunk`: from subscription until the first `chunk` or `usage` event (time to first token).
+ * - `idle`: the longest gap without any event, counted from subscription and reset by every
+ *   event. SSE comments never reach this operator, so keep-alive comments (`: ping`) that some
+ *   providers send while the model thinks cannot keep a stalled stream alive.
+ * - `total`: from subscription until completion.
+ *
+ * When a phase runs out, the operator unsubscribes from the source (which aborts the HTTP
+ * request) and fails with an `RxChatError` of code `timeout` whose `phase` names the phase.
+ * Timeouts of every phase but `total` are retryable, so put `chatTimeout` before
+ * {@link retryBeforeOutput} to give each attempt its own budget. Time is measured on `scheduler`;
+ * only one action per phase is scheduled, never one per event.
+ *
+ * @throws RangeError when a limit is negative or NaN.
+ *
+ * @example
+ * ```ts
+ * client.stream(req)
+ *   .pipe(chatTimeout({ headers: 10_000, idle: 30_000 }), retryBeforeOutput())
+ *   .subscribe(render);
+ * ```
+ */
+export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction<ChatStreamEvent> {
+  const headers = limitOf(config, 'headers');
+  const firstChunk = limitOf(config, 'firstChunk');
+  const idle = limitOf(config, 'idle');
+  const total = limitOf(config, 'total');
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const idleOn = Number.isFinite(idle);
+
+  return (source) =>
+    new Observable<ChatStreamEvent>((subscriber) => {
+      // Holds the upstream subscription and every pending action.
+      const subscription = new Subscription();
+      let lastEventAt = scheduler.now();
+      let sawEvent = false;
+      let sawChunk = false;
+      let headersTimer: Subscription | undefined;
+      let firstChunkTimer: Subscription | undefined;
+
+      const fail = (phase: TimeoutPhase, limit: number) => {
+        subscription.unsubscribe();
+        subscriber.error(new RxChatError('timeout', MESSAGES[phase](limit), { phase }));
+      };
+
+      // Subscribe first, so that an event due at the very instant a limit runs out still counts.
+      subscription.add(
+        source.subscribe({
+          next(event) {
+            if (idleOn) lastEventAt = scheduler.now();
+            if (!sawEvent) {
+              sawEvent = true;
+              headersTimer?.unsubscribe();
+            }
+            if (!sawChunk && (event.type === 'chunk' || event.type === 'usage')) {
+              sawChunk = true;
+              firstChunkTimer?.unsubscribe();
+            }
+            subscriber.next(event);
+          },
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => subscriber.complete(),
+        }),
+      );
+      if (subscriber.closed) return subscription;
+
+      const after = (limit: number, work: (this: SchedulerAction<unknown>) => void) => {
+        if (!Number.isFinite(limit)) return undefined;
+        const action = scheduler.schedule(work, limit);
+        subscription.add(action);
+        return action;
+      };
+
+      if (!sawEvent) headersTimer = after(headers, () => fail('headers', headers));
+      if (!sawChunk) firstChunkTimer = after(firstChunk, () => fail('firstChunk', firstChunk));
+      // One action for the whole stream: when it fires early because events came meanwhile, it
+      // reschedules itself for the rest of the gap since the last event.
+      after(idle, function (this: SchedulerAction<unknown>) {
+        const quiet = scheduler.now() - lastEventAt;
+        if (quiet < idle) this.schedule(undefined, idle - quiet);
+        else fail('idle', idle);
+      });
+      after(total, () => fail('total', total));
+      return subscription;
+    });
+}

@@ -1,0 +1,171 @@
+import {
+  Observable,
+  asyncScheduler,
+  type MonoTypeOperatorFunction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+import { RxChatError } from '../errors';
+
+/** Options of {@link retryBeforeOutput}. All times are in milliseconds. */
+export interface RetryConfig<T = unknown> {
+  /** How many times to resubscribe after the first attempt fails. Default 2 (3 attempts in all). */
+  maxRetries?: number;
+  /** The wait before the first retry; it doubles for each further retry. Default 500. */
+  baseDelay?: number;
+  /** The longest exponential backoff wait. Default 8000. */
+  maxDelay?: number;
+  /**
+   * The longest wait granted to a server's `retry-after` hint ({@link RxChatError.retryAfterMs});
+   * a longer hint is cut down to this. Default 60000.
+   */
+  maxRetryAfter?: number;
+  /**
+   * The fraction of a backoff wait that is randomly taken off, so that many clients do not retry
+   * in step: the wait is `backoff * (1 - jitter * random())`. 0 turns jitter off. Default 0.25.
+   * A `retry-after` wait is never jittered.
+   */
+  jitter?: number;
+  /** The source of randomness for jitter, returning a number in [0, 1). Default `Math.random`. */
+  random?: () => number;
+  /**
+   * Whether to retry after `error`; `attempt` is the number of the attempt that just failed (1
+   * for the first). Called only while no output was emitted and retries remain. Default
+   * {@link isRetryableError}.
+   */
+  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /**
+   * Whether a value is output, after which nothing is retried. Default: every value except
+   * objects with `type === 'response'` (the per-attempt HTTP response metadata of
+   * `ChatClient.stream`).
+   */
+  isOutput?: (value: T) => boolean;
+  /** The scheduler that times the waits. Default `asyncScheduler`. */
+  scheduler?: SchedulerLike;
+}
+
+/**
+ * Whether an error is worth retrying by default: an {@link RxChatError} whose
+ * {@link RxChatError.retryable} is true. Anything else (a bug, a foreign error) is not.
+ */
+export function isRetryableError(error: unknown): boolean {
+  return RxChatError.isInstance(error) && error.retryable;
+}
+
+/** The default {@link RetryConfig.isOutput}: everything but `response` metadata events. */
+function isNotResponseEvent(value: unknown): boolean {
+  return !(
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === 'response'
+  );
+}
+
+/**
+ * Retries a failed cold stream, but only before any output: it resubscribes to the source
+ * (sending the request again) after an error only while nothing but `response` metadata has
+ * been emitted downstream, across all attempts. Once a chunk or any other output went out, errors
+ * pass through untouched, so retrying never duplicates content the user has already seen.
+ *
+ * Retryable by default ({@link isRetryableError}): `http_error` with status 408, 409, 429 or 5xx;
+ * `connection_error`; cut connections (`truncated`); `timeout` of every phase but `total`; and
+ * `stream_error` whose provider error means rate limit or overload. Everything else fails at once.
+ *
+ * Waits back off exponentially: `min(maxDelay, baseDelay * 2^(n-1))` before retry `n`, less a
+ * random `jitter` fraction. When the server sent `retry-after` (or `retry-after-ms`), that wait is
+ * honoured exactly instead, capped at `maxRetryAfter`.
+ *
+ * The error that finally comes through (retries exhausted, not retryable, or after output) gets
+ * `attempts` set, and when more than one attempt was made its message ends with
+ * ` (after N attempts)`. Errors that are not rxchat errors pass unchanged. Unsubscribing during a
+ * wait cancels it.
+ *
+ * @example
+ * ```ts
+ * client.stream(req).pipe(retryBeforeOutput({ maxRetries: 3 })).subscribe(render);
+ *
+ * // A fresh timeout budget for each attempt: put chatTimeout before the retry.
+ * client.stream(req).pipe(chatTimeout({ headers: 10_000 }), retryBeforeOutput());
+ * ```
+ */
+export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOperatorFunction<T> {
+  const {
+    maxRetries = 2,
+    baseDelay = 500,
+    maxDelay = 8000,
+    maxRetryAfter = 60000,
+    jitter = 0.25,
+    random = Math.random,
+    shouldRetry = isRetryableError,
+    isOutput = isNotResponseEvent,
+    scheduler = asyncScheduler,
+  } = config;
+
+  const delayBefore = (error: unknown, retry: number): number => {
+    if (RxChatError.isInstance(error)) {
+      const hint = error.retryAfterMs;
+      if (hint !== undefined && Number.isFinite(hint) && hint >= 0) {
+        return Math.min(hint, maxRetryAfter);
+      }
+    }
+    const backoff = Math.min(maxDelay, baseDelay * 2 ** (retry - 1));
+    return Math.max(0, backoff * (1 - jitter * random()));
+  };
+
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let attempts = 0;
+      let emittedOutput = false;
+      let upstream: Subscription | undefined;
+      let wait: Subscription | undefined;
+
+      const fail = (error: unknown) => {
+        if (RxChatError.isInstance(error)) {
+          error.attempts = attempts;
+          if (attempts > 1) error.message += ` (after ${attempts} attempts)`;
+        }
+        subscriber.error(error);
+      };
+
+      const attempt = () => {
+        wait = undefined;
+        attempts++;
+        upstream = source.subscribe({
+          next(value) {
+            if (!emittedOutput) {
+              try {
+                emittedOutput = isOutput(value);
+              } catch (thrown) {
+                upstream?.unsubscribe();
+                subscriber.error(thrown);
+                return;
+              }
+            }
+            subscriber.next(value);
+          },
+          error(error: unknown) {
+            let retry: boolean;
+            let delay = 0;
+            try {
+              retry = !emittedOutput && attempts <= maxRetries && shouldRetry(error, attempts);
+              if (retry) delay = delayBefore(error, attempts);
+            } catch (thrown) {
+              subscriber.error(thrown);
+              return;
+            }
+            if (!retry) return fail(error);
+            wait = scheduler.schedule(attempt, delay);
+          },
+          complete() {
+            subscriber.complete();
+          },
+        });
+      };
+
+      attempt();
+      return () => {
+        upstream?.unsubscribe();
+        wait?.unsubscribe();
+      };
+    });
+}
