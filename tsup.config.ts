@@ -1,10 +1,11 @@
 import { defineConfig } from 'tsup';
 
-// Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point) and
+// Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point: the
+// browser-safe core and the Node build with undici) and
 // the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts' },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,
@@ -13,7 +14,8 @@ export default defineConfig([
     splitting: false,
     treeshake: true,
     outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
-    external: ['rxjs', 'zod', 'eventsource-parser', 'undici'],
+    // `node:` built-ins appear only in the Node entry (the undici transport's decompression).
+    external: ['rxjs', 'zod', 'eventsource-parser', 'undici', /^node:/],
   },
   {
     entry: { cli: 'src/cli/main.ts' },

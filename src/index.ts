@@ -1,8 +1,19 @@
 // rxchat: chat completions from any OpenAI-compatible endpoint as cold RxJS Observables.
 // Named exports only; every module is free of side effects.
 
-export { RX_CHAT_ERROR_CODES, RxChatError } from './errors';
-export type { ProviderErrorDetails, RxChatErrorCode, RxChatErrorOptions } from './errors';
+export {
+  isRetryableStatus,
+  isTransientProviderError,
+  RX_CHAT_ERROR_CODES,
+  RxChatError,
+} from './errors';
+export type {
+  ProviderErrorDetails,
+  RxChatErrorCode,
+  RxChatErrorJson,
+  RxChatErrorOptions,
+  TimeoutPhase,
+} from './errors';
 
 export { DEFAULT_MAX_EVENT_BYTES, decodeSse } from './sse/decode-sse';
 export type {
@@ -31,6 +42,7 @@ export type {
   ChatCompletionChunkChoice,
   ChatCompletionDelta,
   ChatCompletionMessage,
+  ChatResponseEvent,
   ChatStreamEvent,
   ChoiceLogprobs,
   ContentPart,
@@ -46,3 +58,23 @@ export { finalCompletion } from './operators/final-completion';
 export { reasoningDeltas } from './operators/reasoning-deltas';
 export { toolCalls } from './operators/tool-calls';
 export { usage } from './operators/usage';
+export { chatTimeout } from './operators/chat-timeout';
+export type { ChatTimeoutConfig } from './operators/chat-timeout';
+export { isRetryableError, retryBeforeOutput } from './operators/retry-before-output';
+export type { RetryConfig } from './operators/retry-before-output';
+
+export { createChatClient } from './client/create-chat-client';
+export { DEFAULT_BASE_URL, DEFAULT_TIMEOUT } from './client/create-client';
+export type { ChatClient, ChatClientOptions, ChatRequestOptions } from './client/create-client';
+export type { HeaderValue, QueryParams } from './client/http-request';
+export type {
+  ChatContentPart,
+  ChatMessage,
+  ChatRequest,
+  ChatRequestToolCall,
+  ChatTool,
+} from './client/request';
+
+export { fetchTransport } from './transport/fetch';
+export type { FetchTransportOptions } from './transport/fetch';
+export type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './transport/types';

@@ -93,6 +93,45 @@ describe('the packed package', () => {
     expect(manifest.sideEffects).toBe(false);
   });
 
+  it('gives Node the undici build through the node condition and rxchat/node', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const found = [await import('rxchat'), require('rxchat'), await import('rxchat/node'), require('rxchat/node')];
+      console.log(JSON.stringify(found.map((m) => [typeof m.undiciTransport, typeof m.fetchTransport, typeof m.createChatClient])));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual(Array(4).fill(['function', 'function', 'function']));
+  });
+
+  it('bundles for the browser with no undici and no node: module', async () => {
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      stdin: {
+        contents: `
+          import { createChatClient, fetchTransport, contentDeltas, retryBeforeOutput, chatTimeout } from 'rxchat';
+          createChatClient({ baseURL: '/v1', transport: fetchTransport() })
+            .stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
+            .pipe(chatTimeout({ idle: 1000 }), retryBeforeOutput(), contentDeltas())
+            .subscribe((t) => document.body.append(t));
+        `,
+        resolveDir: project,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/index.mjs'))).toBe(true);
+    expect(inputs.filter((path) => /undici|^node:|dist\/node\./.test(path))).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+    expect(code).not.toMatch(/from ["']node:|require\(["']node:|undici/);
+  });
+
   it('runs the rxchat bin', () => {
     const out = run(
       'node',

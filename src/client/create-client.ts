@@ -1,0 +1,163 @@
+import { catchError, defer, Observable, switchMap, throwError } from 'rxjs';
+import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
+import { chatTimeout, type ChatTimeoutConfig } from '../operators/chat-timeout';
+import { finalCompletion } from '../operators/final-completion';
+import { retryBeforeOutput, type RetryConfig } from '../operators/retry-before-output';
+import { DEFAULT_MAX_EVENT_BYTES } from '../sse/decode-sse';
+import { connectionError } from '../transport/body';
+import type { ChatTransport } from '../transport/types';
+import { abortWith } from './abort';
+import {
+  createHttpRequest,
+  joinURL,
+  mergeHeaders,
+  secretsOf,
+  type HeaderValue,
+  type QueryParams,
+} from './http-request';
+import { redactError } from './redact';
+import { serialiseRequest, type ChatRequest } from './request';
+import { responseEvents } from './response-events';
+
+/** OpenAI's endpoint, used when no `baseURL` is given. */
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * Default timeouts: generous enough for slow reasoning models, short enough that a dead stream
+ * (one that only sends keep-alive comments) cannot hang forever. Pass `timeout: false` to turn
+ * them off.
+ */
+export const DEFAULT_TIMEOUT: Readonly<ChatTimeoutConfig> = { headers: 600_000, idle: 600_000 };
+
+/** Options of {@link createChatClient}. */
+export interface ChatClientOptions {
+  /** The API root, e.g. `https://api.openai.com/v1` (the default) or `http://127.0.0.1:8000/v1`. */
+  baseURL?: string;
+  /** Sent as `Authorization: Bearer <apiKey>`. Never shown in errors, logs or inspections. */
+  apiKey?: string;
+  /** Headers for every request (`null` removes a default one, e.g. `authorization`). */
+  headers?: Record<string, HeaderValue>;
+  /** Query parameters for every request, for example `{ 'api-version': '2024-10-21' }`. */
+  query?: QueryParams;
+  /** How requests are sent. Default: undici in Node (`rxchat/node`), `fetch` elsewhere. */
+  transport?: ChatTransport;
+  /**
+   * Retry before any output ({@link retryBeforeOutput}); default `{}` (2 retries with backoff).
+   * `false` turns retries off.
+   */
+  retry?: RetryConfig<ChatStreamEvent> | false;
+  /**
+   * Timeouts per phase ({@link chatTimeout}), default {@link DEFAULT_TIMEOUT}. `headers`,
+   * `firstChunk` and `idle` apply to each attempt; `total` covers all attempts and their waits.
+   * `false` turns them off.
+   */
+  timeout?: ChatTimeoutConfig | false;
+  /** Sends `stream_options.include_usage: true` (default). Turn off for providers that reject it. */
+  includeUsage?: boolean;
+  /** Aborts every request of this client: they fail with `aborted`. */
+  signal?: AbortSignal;
+  /** The largest single server-sent event (and JSON response), in characters. Default 4 MiB. */
+  maxEventBytes?: number;
+  /** Fail with `truncated` when a stream ends without `[DONE]`, even after a finish reason. */
+  requireDone?: boolean;
+}
+
+/** Options of one request; they override the client's. */
+export interface ChatRequestOptions {
+  /** Extra headers for this request only, e.g. `{ 'FC-Customer': 'acme', 'FC-Tag': 'beta' }`. */
+  headers?: Record<string, HeaderValue>;
+  query?: QueryParams;
+  retry?: RetryConfig<ChatStreamEvent> | false;
+  timeout?: ChatTimeoutConfig | false;
+  /** Aborts this request (the client's signal still applies too). */
+  signal?: AbortSignal;
+}
+
+/** A client for one OpenAI-compatible endpoint. Every method returns a cold Observable. */
+export interface ChatClient {
+  /**
+   * Streams a chat completion: a `response` event per attempt, every chunk as received, then one
+   * `usage` event, then completion. Cold: each subscription sends its own request; unsubscribing
+   * aborts it and closes the socket.
+   */
+  stream(request: ChatRequest, options?: ChatRequestOptions): Observable<ChatStreamEvent>;
+  /** The whole answer as one normalised {@link ChatCompletion}: `stream()` folded by `finalCompletion()`. */
+  complete(request: ChatRequest, options?: ChatRequestOptions): Observable<ChatCompletion>;
+}
+
+/**
+ * Builds a client. Used by `createChatClient` from `rxchat` (fetch by default) and `rxchat/node`
+ * (undici by default).
+ */
+export function createClient(
+  options: ChatClientOptions,
+  defaultTransport: () => ChatTransport,
+): ChatClient {
+  const transport = options.transport ?? defaultTransport();
+  const url = (query: QueryParams | undefined) =>
+    joinURL(options.baseURL ?? DEFAULT_BASE_URL, 'chat/completions', options.query, query);
+  const includeUsage = options.includeUsage ?? true;
+  const responseOptions = {
+    maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+    requireDone: options.requireDone ?? false,
+  };
+
+  const stream = (
+    request: ChatRequest,
+    perRequest: ChatRequestOptions = {},
+  ): Observable<ChatStreamEvent> => {
+    const headers = mergeHeaders(
+      { 'content-type': 'application/json', accept: 'text/event-stream' },
+      options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
+      options.headers,
+      perRequest.headers,
+    );
+    const query = { ...options.query, ...perRequest.query };
+    const secrets = secretsOf(options.apiKey, headers).concat(secretQueryValues(query));
+    const timeout = pick(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT);
+    const retry = pick(perRequest.retry, options.retry, {});
+    const { total, ...perAttempt } = timeout || {};
+
+    return defer(() => {
+      const body = serialiseRequest(request, includeUsage);
+      const httpRequest = createHttpRequest('POST', url(perRequest.query), headers, body, secrets);
+      let events = transport(httpRequest).pipe(
+        catchError((error: unknown) => throwError(() => connectionError(error))),
+        switchMap((response) => responseEvents(response, responseOptions)),
+      );
+      if (timeout) events = events.pipe(chatTimeout(perAttempt));
+      if (retry) events = events.pipe(retryBeforeOutput(retry));
+      if (timeout && total !== undefined)
+        events = events.pipe(chatTimeout({ total, scheduler: timeout.scheduler }));
+      return events;
+    }).pipe(
+      abortWith([options.signal, perRequest.signal]),
+      catchError((error: unknown) => throwError(() => redactError(error, secrets))),
+    );
+  };
+
+  return {
+    stream,
+    complete: (request, perRequest) => stream(request, perRequest).pipe(finalCompletion()),
+  };
+}
+
+/** Later layers refine earlier ones field by field; `false` turns the feature off. */
+function pick<T extends object>(
+  perRequest: T | false | undefined,
+  client: T | false | undefined,
+  fallback: T,
+): T | false {
+  if (perRequest === false) return false;
+  const base = client === undefined ? fallback : client;
+  if (perRequest === undefined) return base;
+  return { ...(base || {}), ...perRequest } as T;
+}
+
+const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature)$/i;
+
+function secretQueryValues(query: QueryParams): string[] {
+  return Object.entries(query)
+    .filter(([name, value]) => SECRET_QUERY.test(name) && typeof value === 'string')
+    .map(([, value]) => value as string);
+}

@@ -1,0 +1,103 @@
+import { SECRET_HEADERS } from '../transport/headers';
+import type { ChatHttpRequest } from '../transport/types';
+import { redactText } from './redact';
+
+/** A value in a `headers` option; `null` or `undefined` removes a header set at a lower level. */
+export type HeaderValue = string | null | undefined;
+
+/** Query parameters appended to the URL, for example Azure's `api-version`. */
+export type QueryParams = Record<string, string | number | boolean | null | undefined>;
+
+/**
+ * Joins a base URL and a path with exactly one slash, keeping the base's own query and adding
+ * `query` (later values win; `null` and `undefined` remove).
+ */
+export function joinURL(
+  baseURL: string,
+  path: string,
+  ...queries: (QueryParams | undefined)[]
+): string {
+  const hashless = baseURL.split('#', 1)[0]!;
+  const q = hashless.indexOf('?');
+  const base = q === -1 ? hashless : hashless.slice(0, q);
+  const params = new URLSearchParams(q === -1 ? '' : hashless.slice(q + 1));
+  for (const query of queries) {
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === null || value === undefined) params.delete(name);
+      else params.set(name, String(value));
+    }
+  }
+  const url = `${base.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+  const search = params.toString();
+  return search ? `${url}?${search}` : url;
+}
+
+/** Merges header layers (later wins, case-insensitively); `null`/`undefined` remove. */
+export function mergeHeaders(
+  ...layers: (Record<string, HeaderValue> | undefined)[]
+): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const layer of layers) {
+    for (const [name, value] of Object.entries(layer ?? {})) {
+      const key = name.toLowerCase();
+      if (value === null || value === undefined) delete merged[key];
+      else merged[key] = value;
+    }
+  }
+  return merged;
+}
+
+/** The secrets that must never show: the API key and the values of secret headers. */
+export function secretsOf(apiKey: string | undefined, headers: Record<string, string>): string[] {
+  const secrets = new Set<string>();
+  if (apiKey) secrets.add(apiKey);
+  for (const [name, value] of Object.entries(headers)) {
+    if (!SECRET_HEADERS.has(name)) continue;
+    secrets.add(value);
+    // "Bearer sk-..." also hides the bare token.
+    const space = value.indexOf(' ');
+    if (space !== -1) secrets.add(value.slice(space + 1).trim());
+  }
+  return [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A request object that hides its secrets from `JSON.stringify`, `util.inspect`/`console.log`
+ * and `toString()`, while `Object.entries(request.headers)` still yields the real values.
+ */
+export function createHttpRequest(
+  method: 'POST' | 'GET',
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  secrets: readonly string[],
+): ChatHttpRequest {
+  const safeHeaders = (): Record<string, string> => {
+    const shown: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      shown[name] = SECRET_HEADERS.has(name) ? '[redacted]' : redactText(value, secrets);
+    }
+    return shown;
+  };
+  const safeView = () => ({
+    method,
+    url: redactText(url, secrets),
+    headers: safeHeaders(),
+    ...(body === undefined ? {} : { body }),
+  });
+
+  const frozenHeaders = { ...headers };
+  hide(frozenHeaders, 'toJSON', safeHeaders);
+  hide(frozenHeaders, inspectSymbol, safeHeaders);
+  const request: ChatHttpRequest = { method, url, headers: frozenHeaders, body };
+  hide(request, 'toJSON', safeView);
+  hide(request, inspectSymbol, safeView);
+  hide(request, 'toString', () => `${method} ${redactText(url, secrets)}`);
+  return request;
+}
+
+function hide(target: object, key: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false });
+}

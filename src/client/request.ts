@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { RxChatError } from '../errors';
+
+/** A content part of a user message (text, image, audio, file, or a provider's own kind). */
+export interface ChatContentPart {
+  type: 'text' | 'image_url' | 'input_audio' | 'file' | (string & {});
+  text?: string;
+  [key: string]: unknown;
+}
+
+/** A tool call in an assistant message of the conversation. */
+export interface ChatRequestToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/** One message of the conversation. Provider-specific fields pass through. */
+export interface ChatMessage {
+  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {});
+  content?: string | ChatContentPart[] | null;
+  name?: string;
+  tool_calls?: ChatRequestToolCall[];
+  tool_call_id?: string;
+  [key: string]: unknown;
+}
+
+/** A function the model may call. */
+export interface ChatTool {
+  type: 'function' | (string & {});
+  function?: { name: string; description?: string; parameters?: unknown; strict?: boolean };
+  [key: string]: unknown;
+}
+
+/**
+ * The body of `POST /chat/completions`, as in OpenAI's API. rxchat sets `stream: true` and (unless
+ * the client's `includeUsage` is off) `stream_options.include_usage`. Fields rxchat does not know
+ * (provider extensions such as `reasoning_effort`, `top_k`, `extra_body` content) pass through.
+ */
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  tools?: ChatTool[];
+  tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+  parallel_tool_calls?: boolean;
+  temperature?: number;
+  top_p?: number;
+  n?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  stop?: string | string[] | null;
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  response_format?: { type: string; [key: string]: unknown };
+  stream_options?: { include_usage?: boolean; [key: string]: unknown } | null;
+  user?: string;
+  [key: string]: unknown;
+}
+
+// Lenient like the chunk schemas: the fields rxchat or every provider relies on are typed,
+// everything else passes through untouched.
+const contentSchema = z.union([
+  z.string(),
+  z.array(z.looseObject({ type: z.string().min(1) })),
+  z.null(),
+]);
+
+const messageSchema = z.looseObject({
+  role: z.string().min(1, 'a message needs a role'),
+  content: contentSchema.optional(),
+  name: z.string().optional(),
+  tool_calls: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        type: z.string(),
+        function: z.looseObject({ name: z.string(), arguments: z.string() }),
+      }),
+    )
+    .optional(),
+  tool_call_id: z.string().optional(),
+});
+
+const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const chatRequestSchema = z.looseObject({
+  model: z.string().min(1, 'model must not be empty'),
+  messages: z.array(messageSchema).min(1, 'messages must not be empty'),
+  stream: z.literal(true, 'stream is always true here: use complete() for one answer').optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  tools: z
+    .array(
+      z.looseObject({
+        type: z.string().min(1),
+        function: z.looseObject({ name: z.string().min(1) }).optional(),
+      }),
+    )
+    .optional(),
+  n: z.int().min(1).optional(),
+  max_tokens: z.int().min(1).optional(),
+  max_completion_tokens: z.int().min(1).optional(),
+  temperature: finiteNumber.optional(),
+  top_p: finiteNumber.optional(),
+  stop: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
+});
+
+/**
+ * Checks a request before anything goes on the wire and serialises it with `stream: true` (and
+ * `stream_options.include_usage` when asked). Fails with `validation_error` naming each problem.
+ */
+export function serialiseRequest(request: ChatRequest, includeUsage: boolean): string {
+  const result = chatRequestSchema.safeParse(request);
+  if (!result.success) {
+    const problems = result.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.length ? issue.path.join('.') : 'request'}: ${issue.message}`);
+    throw new RxChatError('validation_error', `Invalid chat request: ${problems.join('; ')}`, {
+      cause: result.error,
+    });
+  }
+  const body: Record<string, unknown> = { ...request, stream: true };
+  if (includeUsage) {
+    body.stream_options = { include_usage: true, ...(request.stream_options ?? {}) };
+  }
+  try {
+    return JSON.stringify(body);
+  } catch (cause) {
+    throw new RxChatError(
+      'validation_error',
+      `Invalid chat request: it cannot be serialised as JSON (${(cause as Error).message})`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,79 @@
+import { concat, map, mergeMap, Observable, of } from 'rxjs';
+import { parseChunks } from '../chunks/parse-chunks';
+import type { ChatStreamEvent } from '../chunks/types';
+import { excerpt, RxChatError } from '../errors';
+import { decodeSse } from '../sse/decode-sse';
+import { mediaType } from '../transport/headers';
+import type { ChatHttpResponse } from '../transport/types';
+import { httpError, requestIdOf } from './http-error';
+import { eventsFromJsonCompletion } from './json-completion';
+import { readText } from './read-text';
+
+/** How much of an error body is read before the rest is thrown away (characters). */
+export const MAX_ERROR_BODY = 64 * 1024;
+
+/** Pipeline settings the client passes down. */
+export interface ResponseOptions {
+  maxEventBytes: number;
+  requireDone: boolean;
+}
+
+/**
+ * One attempt's events from one HTTP response: a `response` event, then the chunks and usage of
+ * an event stream (or of a plain JSON completion). A non-2xx status fails with `http_error`;
+ * a 2xx body of any other type fails with `parse_error`.
+ */
+export function responseEvents(
+  response: ChatHttpResponse,
+  options: ResponseOptions,
+): Observable<ChatStreamEvent> {
+  const { status, headers } = response;
+  if (status < 200 || status > 299) {
+    return readText(response.body, MAX_ERROR_BODY).pipe(
+      map((text) => {
+        throw httpError(status, headers, text);
+      }),
+    );
+  }
+  const requestId = requestIdOf(headers) ?? null;
+  const responseEvent: ChatStreamEvent = { type: 'response', status, headers, requestId };
+  const type = mediaType(headers['content-type']);
+
+  // A missing content type is read as an event stream: lenient, and the parser fails clearly on
+  // anything that is not one.
+  if (type === 'text/event-stream' || type === '') {
+    return concat(
+      of(responseEvent),
+      response.body.pipe(
+        decodeSse({ maxEventBytes: options.maxEventBytes }),
+        parseChunks({ requireDone: options.requireDone }),
+      ),
+    );
+  }
+  if (type === 'application/json' || type.endsWith('+json')) {
+    return concat(
+      of(responseEvent),
+      readText(response.body, options.maxEventBytes).pipe(
+        mergeMap(({ text, cut }) => {
+          if (cut) {
+            throw new RxChatError(
+              'event_too_large',
+              `The JSON response is larger than maxEventBytes (${options.maxEventBytes})`,
+            );
+          }
+          return eventsFromJsonCompletion(text);
+        }),
+      ),
+    );
+  }
+  return readText(response.body, 1024).pipe(
+    map(({ text }) => {
+      throw new RxChatError(
+        'parse_error',
+        `Expected an event stream but the server answered ${status} with content type "${headers['content-type']}"` +
+          (text.trim() ? `: ${excerpt(text.trim().replace(/\s+/g, ' '), 200)}` : ''),
+        { data: excerpt(text), requestId: requestId ?? undefined, retryable: false },
+      );
+    }),
+  );
+}

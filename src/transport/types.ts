@@ -1,0 +1,43 @@
+import type { Observable } from 'rxjs';
+
+/**
+ * The HTTP request a {@link ChatTransport} sends: built and validated by `createChatClient`.
+ *
+ * Header names are lower-case. The object redacts secrets (authorization and API-key headers)
+ * from `JSON.stringify`, `util.inspect` and `toString()`, so logging a request never leaks a key;
+ * `Object.entries(request.headers)` still gives the real values to the transport.
+ */
+export interface ChatHttpRequest {
+  readonly method: 'POST' | 'GET';
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The JSON body, already serialised. */
+  readonly body?: string;
+}
+
+/**
+ * One HTTP response. `body` is cold and single-use: subscribe to it once, while handling the
+ * response notification (as `switchMap` and `concatMap` do). A body that nobody claimed by the
+ * time the response Observable completes is released at once (the socket is closed), so an
+ * ignored response never holds a connection; subscribing to it later fails.
+ *
+ * Unsubscribing from `body` before it ends closes the connection; a body that was read to its
+ * end leaves the connection free for reuse.
+ */
+export interface ChatHttpResponse {
+  readonly status: number;
+  /** Response headers with lower-case names (repeated headers joined with `, `). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as it arrives: bytes from the network, or text from transports that decode. */
+  readonly body: Observable<Uint8Array | string>;
+}
+
+/**
+ * Sends one HTTP request per subscription and emits one response, then completes. Cold:
+ * nothing is sent before subscribe. Unsubscribing before the response arrives aborts the
+ * request. Network failures are `RxChatError`s with code `connection_error`.
+ *
+ * Implementations: `undiciTransport()` (Node), `fetchTransport()` (browsers, Deno, Bun, workers,
+ * Node), and the mock transport of `rxchat/testing`.
+ */
+export type ChatTransport = (request: ChatHttpRequest) => Observable<ChatHttpResponse>;

@@ -1,0 +1,167 @@
+import { RxChatError } from '../../src';
+import { httpError, retryAfterOf } from '../../src/client/http-error';
+import { joinURL, mergeHeaders, secretsOf } from '../../src/client/http-request';
+import { eventsFromJsonCompletion } from '../../src/client/json-completion';
+import { serialiseRequest } from '../../src/client/request';
+import { decodersFor } from '../../src/transport/decompress';
+
+describe('joinURL', () => {
+  it.each([
+    ['https://api.openai.com/v1', 'https://api.openai.com/v1/chat/completions'],
+    ['https://api.openai.com/v1/', 'https://api.openai.com/v1/chat/completions'],
+    ['https://api.openai.com/v1//', 'https://api.openai.com/v1/chat/completions'],
+    ['http://127.0.0.1:8000', 'http://127.0.0.1:8000/chat/completions'],
+  ])('joins %s with exactly one slash', (base, expected) => {
+    expect(joinURL(base, 'chat/completions')).toBe(expected);
+    expect(joinURL(base, '/chat/completions')).toBe(expected);
+  });
+
+  it('keeps the base query, adds later ones (later win) and drops null values', () => {
+    expect(
+      joinURL(
+        'https://x.openai.azure.com/openai/deployments/d?api-version=1#frag',
+        'chat/completions',
+        { 'api-version': '2024-10-21', a: 'b c' },
+        { a: null, n: 2 },
+      ),
+    ).toBe(
+      'https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21&n=2',
+    );
+  });
+});
+
+describe('mergeHeaders and secretsOf', () => {
+  it('merges case-insensitively, later layers win, null removes', () => {
+    expect(
+      mergeHeaders(
+        { Accept: 'text/event-stream', Authorization: 'Bearer a' },
+        { authorization: null, 'X-Tag': 'one' },
+        { 'x-tag': 'two' },
+      ),
+    ).toEqual({ accept: 'text/event-stream', 'x-tag': 'two' });
+  });
+
+  it('collects the key and the values of secret headers, bare tokens included', () => {
+    expect(
+      secretsOf('sk-1234', {
+        authorization: 'Bearer tok-5678',
+        'api-key': 'az-9999',
+        accept: 'x/y',
+      }),
+    ).toEqual(expect.arrayContaining(['sk-1234', 'Bearer tok-5678', 'tok-5678', 'az-9999']));
+  });
+});
+
+describe('serialiseRequest', () => {
+  const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+  it('adds stream and include_usage, keeping unknown fields and the caller’s stream_options', () => {
+    expect(JSON.parse(serialiseRequest({ ...base, top_k: 3 }, true))).toEqual({
+      ...base,
+      top_k: 3,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(
+      JSON.parse(serialiseRequest({ ...base, stream_options: { include_usage: false } }, true))
+        .stream_options,
+    ).toEqual({ include_usage: false });
+    expect(JSON.parse(serialiseRequest(base, false))).not.toHaveProperty('stream_options');
+  });
+
+  it.each([
+    [{ model: 'm', messages: [] }, /messages: messages must not be empty/],
+    [{ model: 'm', messages: [{ content: 'x' }] }, /messages\.0\.role/],
+    [{ ...base, stream: false }, /stream: stream is always true/],
+    [{ ...base, n: 0 }, /n:/],
+    [{ ...base, temperature: Number.NaN }, /temperature/],
+    [
+      { ...base, tools: [{ type: 'function', function: { name: '' } }] },
+      /tools\.0\.function\.name/,
+    ],
+  ])('rejects %j with validation_error', (request, message) => {
+    expect.assertions(2);
+    try {
+      serialiseRequest(request as never, true);
+    } catch (error) {
+      expect((error as RxChatError).code).toBe('validation_error');
+      expect((error as RxChatError).message).toMatch(message);
+    }
+  });
+
+  it('rejects a request that cannot be serialised', () => {
+    expect(() => serialiseRequest({ ...base, seed: 1n as unknown as number }, true)).toThrow(
+      /cannot be serialised/,
+    );
+  });
+});
+
+describe('retryAfterOf', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it.each([
+    [{ 'retry-after-ms': '1500' }, 1500],
+    [{ 'retry-after-ms': '12.5', 'retry-after': '9' }, 12.5],
+    [{ 'retry-after': '2' }, 2000],
+    [{ 'retry-after': '0.5' }, 500],
+    [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }, 3000],
+    [{ 'retry-after': 'Wed, 31 Dec 2025 23:00:00 GMT' }, 0],
+    [{ 'retry-after': 'soon' }, undefined],
+    [{ 'retry-after-ms': '-5' }, undefined],
+    [{}, undefined],
+  ])('%j → %s ms', (headers, expected) => {
+    expect(retryAfterOf(headers, now)).toBe(expected);
+  });
+});
+
+describe('httpError', () => {
+  it('reads a list-wrapped JSON error and x-should-retry', () => {
+    const error = httpError(
+      400,
+      { 'x-should-retry': 'true', 'request-id': 'r1' },
+      { text: '[{"error":{"message":"bad","code":400}}]', cut: false },
+    );
+    expect(error).toMatchObject({ status: 400, retryable: true, requestId: 'r1' });
+    expect(error.provider?.message).toBe('bad');
+    expect(httpError(503, { 'x-should-retry': 'false' }, { text: '', cut: false }).retryable).toBe(
+      false,
+    );
+    expect(httpError(503, {}, { text: '', cut: false }).message).toBe(
+      'HTTP 503 Service Unavailable',
+    );
+  });
+
+  it('keeps a cut JSON body as text', () => {
+    const error = httpError(500, {}, { text: '{"error":{"message":"x', cut: true });
+    expect(error.provider).toBeNull();
+    expect(error.message).toBe('HTTP 500 Internal Server Error: {"error":{"message":"x');
+  });
+});
+
+describe('eventsFromJsonCompletion', () => {
+  it('fails on an error body, on non-JSON and on a body without choices', () => {
+    const code = (text: string) => {
+      try {
+        eventsFromJsonCompletion(text);
+      } catch (error) {
+        return (error as RxChatError).code;
+      }
+      return 'ok';
+    };
+    expect(code('{"error":{"message":"nope"}}')).toBe('stream_error');
+    expect(code('{"choices":')).toBe('parse_error');
+    expect(code('{"object":"list"}')).toBe('validation_error');
+    expect(code('[1]')).toBe('validation_error');
+    expect(code('{"choices":[{"index":"zero","message":{}}]}')).toBe('validation_error');
+    expect(code('{"choices":[],"usage":{"total_tokens":"many"}}')).toBe('validation_error');
+    expect(code('{"choices":[]}')).toBe('ok');
+  });
+});
+
+describe('decodersFor', () => {
+  it('needs nothing for identity and fails clearly on an unknown coding', () => {
+    expect(decodersFor(undefined, 0)).toEqual([]);
+    expect(decodersFor('identity', 0)).toEqual([]);
+    expect(() => decodersFor('compress', 0)).toThrow(/content-encoding "compress"/);
+    expect(decodersFor('gzip, br', 0)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,164 @@
+import { inspect } from 'node:util';
+import { lastValueFrom, type Observable } from 'rxjs';
+import {
+  createChatClient,
+  fetchTransport,
+  RxChatError,
+  undiciTransport,
+  type ChatHttpRequest,
+  type ChatTransport,
+} from '../../src/node';
+import { sseHead, startLoopback, type Loopback } from '../helpers/loopback';
+
+const KEY = 'sk-proj-SECRET0123456789abcdef';
+const request = { model: 'm', messages: [{ role: 'user', content: 'Hi' }] };
+
+/** The five ways an object gets shown to a person. */
+function renderings(value: object): string[] {
+  const error = value as Error;
+  return [
+    String(error.message ?? ''),
+    String(error.stack ?? ''),
+    String(value),
+    JSON.stringify(value),
+    inspect(value, { depth: 10, showHidden: false }),
+  ];
+}
+
+async function failure(source: Observable<unknown>): Promise<RxChatError> {
+  try {
+    await lastValueFrom(source);
+  } catch (error) {
+    return error as RxChatError;
+  }
+  throw new Error('expected the stream to fail');
+}
+
+describe('the API key never shows', () => {
+  let server: Loopback;
+  beforeEach(async () => {
+    server = await startLoopback();
+  });
+  afterEach(() => server.close());
+
+  it.each([
+    ['undici', () => undiciTransport()],
+    ['fetch', () => fetchTransport()],
+  ])(
+    'not in an http_error whose provider message echoes the key (%s)',
+    async (_name, transport) => {
+      server.handle((_req, res) => {
+        res.writeHead(401, {
+          'content-type': 'application/json',
+          'x-echo': `Bearer ${KEY}`,
+        });
+        res.end(
+          JSON.stringify({
+            error: {
+              message: `Incorrect API key provided: ${KEY}.`,
+              type: 'invalid_request_error',
+            },
+          }),
+        );
+      });
+      const client = createChatClient({
+        baseURL: server.baseURL,
+        apiKey: KEY,
+        transport: transport(),
+      });
+      const error = await failure(client.stream(request));
+      expect(error.code).toBe('http_error');
+      expect(error.message).toMatch(/Incorrect API key provided: \[redacted\]/);
+      for (const text of renderings(error)) expect(text).not.toContain(KEY);
+      expect(JSON.stringify(error.provider)).not.toContain(KEY);
+      expect(JSON.stringify(error.headers)).not.toContain(KEY);
+      expect(error.data ?? '').not.toContain(KEY);
+    },
+  );
+
+  it('not in a stream_error that quotes the key', async () => {
+    server.handle((_req, res) => {
+      sseHead(res);
+      res.end(`data: {"error":{"message":"key ${KEY} is over quota"}}\n\n`);
+    });
+    const client = createChatClient({ baseURL: server.baseURL, apiKey: KEY, retry: false });
+    const error = await failure(client.complete(request));
+    expect(error.code).toBe('stream_error');
+    for (const text of renderings(error)) expect(text).not.toContain(KEY);
+  });
+
+  it.each(['timeout', 'connection_error', 'validation_error', 'aborted'])(
+    'not in a %s error',
+    async (code) => {
+      server.handle(() => undefined);
+      const transport: ChatTransport =
+        code === 'connection_error'
+          ? fetchTransport({
+              fetch: () => Promise.reject(new TypeError(`fetch failed for ${KEY}`)),
+            })
+          : undiciTransport();
+      const client = createChatClient({
+        baseURL: server.baseURL,
+        apiKey: KEY,
+        transport,
+        retry: false,
+        timeout: { headers: 30 },
+        signal: code === 'aborted' ? AbortSignal.abort(new Error(`stop ${KEY}`)) : undefined,
+      });
+      const bad =
+        code === 'validation_error' ? { model: 1 as unknown as string, messages: [] } : request;
+      const error = await failure(client.stream(bad));
+      expect(error.code).toBe(code);
+      for (const text of renderings(error)) expect(text).not.toContain(KEY);
+      const cause = error.cause as Error | undefined;
+      if (cause instanceof Error)
+        for (const text of renderings(cause)) expect(text).not.toContain(KEY);
+    },
+  );
+
+  it('not in the request object a transport receives, yet the transport sends it', async () => {
+    let seen: ChatHttpRequest | undefined;
+    const inner = undiciTransport();
+    const spy: ChatTransport = (req) => {
+      seen = req;
+      return inner(req);
+    };
+    server.handle((_req, res) => {
+      sseHead(res);
+      res.end('data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}\n\n');
+    });
+    const client = createChatClient({
+      baseURL: server.baseURL,
+      apiKey: KEY,
+      transport: spy,
+      headers: { 'x-api-key': 'other-secret-value' },
+      query: { key: 'query-secret-value' },
+    });
+    await lastValueFrom(client.stream(request));
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(Object.entries(seen!.headers)).toContainEqual(['authorization', `Bearer ${KEY}`]);
+    for (const shown of [
+      ...renderings(seen!),
+      inspect(seen!.headers),
+      JSON.stringify(seen!.headers),
+    ]) {
+      expect(shown).not.toContain(KEY);
+      expect(shown).not.toContain('other-secret-value');
+      expect(shown).not.toContain('query-secret-value');
+    }
+    expect(inspect(seen)).toMatch(/authorization: '\[redacted\]'/);
+  });
+
+  it('not in the client object', () => {
+    const client = createChatClient({ apiKey: KEY });
+    for (const text of [inspect(client, { depth: 10 }), JSON.stringify(client), String(client)]) {
+      expect(text).not.toContain(KEY);
+    }
+  });
+
+  it('errors still name what happened', async () => {
+    const error = new RxChatError('http_error', 'HTTP 500', { status: 500 });
+    expect(error.retryable).toBe(true);
+    expect(inspect(error)).toContain('HTTP 500');
+  });
+});
