@@ -1,5 +1,5 @@
 import { gzipSync, brotliCompressSync, deflateSync, deflateRawSync } from 'node:zlib';
-import { first, lastValueFrom, type Observable, take, toArray } from 'rxjs';
+import { first, lastValueFrom, type Observable, take, takeUntil, timer, toArray } from 'rxjs';
 import {
   contentDeltas,
   createChatClient,
@@ -39,14 +39,30 @@ async function outcome<T>(source: Observable<T>): Promise<{ values: T[]; error?:
   });
 }
 
-// No promise inside a transport may reject unheard, whatever the test does to it.
+// No promise inside a transport may reject unheard, and nothing (socket, timer, server) may be
+// left open once every stream has ended and the servers are closed.
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
-beforeAll(() => process.on('unhandledRejection', onUnhandled));
+const openResources = () => {
+  const counts: Record<string, number> = { TCPSocketWrap: 0, TCPServerWrap: 0, Timeout: 0 };
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind in counts) counts[kind]!++;
+  }
+  return counts;
+};
+let resourcesBefore: Record<string, number> = {};
+beforeAll(() => {
+  resourcesBefore = openResources();
+  process.on('unhandledRejection', onUnhandled);
+});
 afterAll(async () => {
   await delay(50);
   process.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
+  const after = openResources();
+  for (const kind of Object.keys(after)) {
+    expect([kind, after[kind]! <= resourcesBefore[kind]!]).toEqual([kind, true]);
+  }
 });
 
 describe.each(transports)('%s against a real loopback server', (_name, makeTransport) => {
@@ -457,6 +473,21 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
         client().stream(request).pipe(contentDeltas(), take(3), toArray()),
       );
       expect(text).toEqual(['0', '1', '2']);
+      expect(await settlesWithin((await received).closed, 1000)).toBe(true);
+    });
+
+    it('closes the connection when takeUntil fires', async () => {
+      server.handle((_req, res) => {
+        sseHead(res);
+        res.write(wire([chunk({ content: 'slow' })], { done: false }));
+      });
+      const received = server.nextRequest();
+      const text = await lastValueFrom(
+        client()
+          .stream(request)
+          .pipe(contentDeltas(), takeUntil(timer(50)), toArray()),
+      );
+      expect(text).toEqual(['slow']);
       expect(await settlesWithin((await received).closed, 1000)).toBe(true);
     });
 
