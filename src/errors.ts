@@ -229,3 +229,16 @@ export class RxChatError extends Error {
 export function excerpt(text: string, max = 200): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
 }
+
+/**
+ * Whether a value looks like an error: `instanceof Error` fails for errors from another realm
+ * (Node's own `fetch` rejects with its realm's `TypeError` inside a Jest sandbox).
+ */
+export function isErrorLike(value: unknown): value is Error {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { message?: unknown }).message === 'string' &&
+    typeof (value as { name?: unknown }).name === 'string'
+  );
+}

@@ -1,10 +1,10 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
-import { RxChatError } from '../errors';
+import { isErrorLike, RxChatError } from '../errors';
 
 function abortedError(signal: AbortSignal): RxChatError {
   const reason: unknown = signal.reason;
   const why =
-    reason instanceof Error && reason.name !== 'AbortError'
+    isErrorLike(reason) && reason.name !== 'AbortError'
       ? `: ${reason.message}`
       : typeof reason === 'string'
         ? `: ${reason}`

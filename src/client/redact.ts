@@ -1,4 +1,4 @@
-import { RxChatError } from '../errors';
+import { isErrorLike, RxChatError } from '../errors';
 
 const REDACTED = '[redacted]';
 
@@ -17,11 +17,7 @@ export function redactText(text: string, secrets: readonly string[]): string {
  * wrote can echo a key back ("Incorrect API key provided: sk-..."), and so can proxies.
  */
 export function redactError<E>(error: E, secrets: readonly string[], depth = 0): E {
-  if (
-    secrets.length === 0 ||
-    depth > 4 ||
-    !(error instanceof Error || RxChatError.isInstance(error))
-  ) {
+  if (secrets.length === 0 || depth > 4 || !isErrorLike(error)) {
     return error;
   }
   const target = error as unknown as Record<string, unknown> & Error;

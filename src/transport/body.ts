@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { RxChatError } from '../errors';
+import { isErrorLike, RxChatError } from '../errors';
 
 /** How a transport starts reading a body and how it throws an unread one away. */
 export interface BodySource {
@@ -61,9 +61,10 @@ export const afterIo: (fn: () => void) => void =
 /** Wraps a network failure as a `connection_error`, keeping the original as `cause`. */
 export function connectionError(cause: unknown, what = 'The connection failed'): RxChatError {
   if (RxChatError.isInstance(cause)) return cause;
-  const detail =
-    cause instanceof Error
-      ? [cause.message, (cause.cause as Error | undefined)?.message].filter(Boolean).join(': ')
-      : String(cause);
+  // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, a reset) is in its cause.
+  const inner = isErrorLike(cause) ? cause.cause : undefined;
+  const detail = isErrorLike(cause)
+    ? [cause.message, isErrorLike(inner) ? inner.message : undefined].filter(Boolean).join(': ')
+    : String(cause);
   return new RxChatError('connection_error', `${what}: ${detail}`, { cause });
 }

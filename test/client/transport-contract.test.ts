@@ -404,6 +404,17 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
       expect(server.requests).toHaveLength(1);
     });
 
+    it('fails a refused connection with a retryable connection_error after its retries', async () => {
+      const closed = await startLoopback();
+      const url = closed.baseURL;
+      await closed.close();
+      const { error } = await outcome(client({ baseURL: url }).stream(request));
+      expect(error).toMatchObject({ code: 'connection_error', retryable: true, attempts: 3 });
+      expect(error!.message).toMatch(
+        /^The connection failed: .*ECONNREFUSED.* \(after 3 attempts\)$/,
+      );
+    });
+
     it('times out when a server sends nothing but keep-alive comments', async () => {
       let timer: NodeJS.Timeout | undefined;
       server.handle((_req, res) => {
