@@ -1,4 +1,5 @@
-import { catchError, defer, Observable, switchMap, throwError } from 'rxjs';
+import { asyncScheduler, catchError, defer, Observable, switchMap, throwError } from 'rxjs';
+import { RxChatError } from '../errors';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
 import { chatTimeout, type ChatTimeoutConfig } from '../operators/chat-timeout';
 import { finalCompletion } from '../operators/final-completion';
@@ -11,13 +12,14 @@ import {
   createHttpRequest,
   joinURL,
   mergeHeaders,
+  redactURL,
   secretsOf,
   type HeaderValue,
   type QueryParams,
 } from './http-request';
 import { redactError } from './redact';
 import { serialiseRequest, type ChatRequest } from './request';
-import { responseEvents } from './response-events';
+import { ERROR_BODY_WAIT, responseEvents, type ResponseOptions } from './response-events';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -97,10 +99,6 @@ export function createClient(
   const url = (query: QueryParams | undefined) =>
     joinURL(options.baseURL ?? DEFAULT_BASE_URL, 'chat/completions', options.query, query);
   const includeUsage = options.includeUsage ?? true;
-  const responseOptions = {
-    maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
-    requireDone: options.requireDone ?? false,
-  };
 
   const stream = (
     request: ChatRequest,
@@ -112,28 +110,39 @@ export function createClient(
       options.headers,
       perRequest.headers,
     );
-    const query = { ...options.query, ...perRequest.query };
-    const secrets = secretsOf(options.apiKey, headers).concat(secretQueryValues(query));
     const timeout = pick(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT);
     const retry = pick(perRequest.retry, options.retry, {});
     const { total, ...perAttempt } = timeout || {};
+    const responseOptions: ResponseOptions = {
+      maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+      requireDone: options.requireDone ?? false,
+      scheduler: (timeout && timeout.scheduler) || asyncScheduler,
+      errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
+    };
+    const target = url(perRequest.query);
+    const secrets = secretsOf(options.apiKey, headers, target);
+    // Every error leaves here without secrets: before retry (so `shouldRetry` never sees one)
+    // and again at the end (aborts, total timeouts).
+    const redact = catchError<ChatStreamEvent, Observable<never>>((error: unknown) =>
+      throwError(() => redactError(error, secrets)),
+    );
 
     return defer(() => {
+      checkURL(target, secrets);
       const body = serialiseRequest(request, includeUsage);
-      const httpRequest = createHttpRequest('POST', url(perRequest.query), headers, body, secrets);
-      let events = transport(httpRequest).pipe(
+      const httpRequest = createHttpRequest('POST', target, headers, body, secrets);
+      let events = defer(() => transport(httpRequest)).pipe(
         catchError((error: unknown) => throwError(() => connectionError(error))),
         switchMap((response) => responseEvents(response, responseOptions)),
       );
       if (timeout) events = events.pipe(chatTimeout(perAttempt));
+      events = events.pipe(redact);
       if (retry) events = events.pipe(retryBeforeOutput(retry));
-      if (timeout && total !== undefined)
+      if (timeout && total !== undefined) {
         events = events.pipe(chatTimeout({ total, scheduler: timeout.scheduler }));
+      }
       return events;
-    }).pipe(
-      abortWith([options.signal, perRequest.signal]),
-      catchError((error: unknown) => throwError(() => redactError(error, secrets))),
-    );
+    }).pipe(abortWith([options.signal, perRequest.signal]), redact);
   };
 
   return {
@@ -154,10 +163,18 @@ function pick<T extends object>(
   return { ...(base || {}), ...perRequest } as T;
 }
 
-const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature)$/i;
-
-function secretQueryValues(query: QueryParams): string[] {
-  return Object.entries(query)
-    .filter(([name, value]) => SECRET_QUERY.test(name) && typeof value === 'string')
-    .map(([, value]) => value as string);
+/** A URL the transports can send to: absolute, http or https. Anything else is a caller's mistake. */
+function checkURL(target: string, secrets: readonly string[]): void {
+  let protocol: string;
+  try {
+    protocol = new URL(target).protocol;
+  } catch {
+    protocol = '';
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new RxChatError(
+      'validation_error',
+      `Invalid baseURL: "${redactURL(target, secrets)}" is not an absolute http or https URL`,
+    );
+  }
 }

@@ -48,6 +48,8 @@ export function retryAfterOf(
   const after = headers['retry-after']?.trim();
   if (!after) return undefined;
   if (/^\d+(\.\d+)?$/.test(after)) return Number(after) * 1000;
+  // Only an HTTP date is left (Date.parse would read "-1" as a year).
+  if (!/^[a-z]{3}/i.test(after)) return undefined;
   const date = Date.parse(after);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

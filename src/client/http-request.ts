@@ -47,8 +47,18 @@ export function mergeHeaders(
   return merged;
 }
 
-/** The secrets that must never show: the API key and the values of secret headers. */
-export function secretsOf(apiKey: string | undefined, headers: Record<string, string>): string[] {
+/** Query parameters whose values are credentials (Azure SAS `sig`, Gemini-style `key`, …). */
+const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature|code)$/i;
+
+/**
+ * The secrets that must never show: the API key, the values of secret headers, and secret query
+ * parameters of the final URL, both as given and percent-encoded as they appear in the URL.
+ */
+export function secretsOf(
+  apiKey: string | undefined,
+  headers: Record<string, string>,
+  url?: string,
+): string[] {
   const secrets = new Set<string>();
   if (apiKey) secrets.add(apiKey);
   for (const [name, value] of Object.entries(headers)) {
@@ -58,7 +68,28 @@ export function secretsOf(apiKey: string | undefined, headers: Record<string, st
     const space = value.indexOf(' ');
     if (space !== -1) secrets.add(value.slice(space + 1).trim());
   }
+  for (const [, value] of secretParams(url)) {
+    secrets.add(value);
+    secrets.add(encodeURIComponent(value));
+    secrets.add(new URLSearchParams({ v: value }).toString().slice(2));
+  }
   return [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+function secretParams(url: string | undefined): [string, string][] {
+  const q = url?.indexOf('?') ?? -1;
+  if (!url || q === -1) return [];
+  const params = new URLSearchParams(url.slice(q + 1).split('#', 1)[0]);
+  return [...params].filter(([name, value]) => SECRET_QUERY.test(name) && value !== '');
+}
+
+/** A URL safe to show: secret query parameters blanked by name, other secrets by value. */
+export function redactURL(url: string, secrets: readonly string[]): string {
+  const q = url.indexOf('?');
+  if (q === -1 || secretParams(url).length === 0) return redactText(url, secrets);
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const [name] of secretParams(url)) params.set(name, 'REDACTED');
+  return redactText(`${url.slice(0, q)}?${params.toString()}`, secrets);
 }
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -83,7 +114,7 @@ export function createHttpRequest(
   };
   const safeView = () => ({
     method,
-    url: redactText(url, secrets),
+    url: redactURL(url, secrets),
     headers: safeHeaders(),
     ...(body === undefined ? {} : { body }),
   });
@@ -94,7 +125,7 @@ export function createHttpRequest(
   const request: ChatHttpRequest = { method, url, headers: frozenHeaders, body };
   hide(request, 'toJSON', safeView);
   hide(request, inspectSymbol, safeView);
-  hide(request, 'toString', () => `${method} ${redactText(url, secrets)}`);
+  hide(request, 'toString', () => `${method} ${redactURL(url, secrets)}`);
   return request;
 }
 

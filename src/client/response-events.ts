@@ -1,4 +1,4 @@
-import { concat, map, mergeMap, Observable, of } from 'rxjs';
+import { concat, map, mergeMap, Observable, of, timer, type SchedulerLike } from 'rxjs';
 import { parseChunks } from '../chunks/parse-chunks';
 import type { ChatStreamEvent } from '../chunks/types';
 import { excerpt, RxChatError } from '../errors';
@@ -12,31 +12,47 @@ import { readText } from './read-text';
 /** How much of an error body is read before the rest is thrown away (characters). */
 export const MAX_ERROR_BODY = 64 * 1024;
 
+/** How long an error body may take to arrive before the error is made from what came. */
+export const ERROR_BODY_WAIT = 5_000;
+
 /** Pipeline settings the client passes down. */
 export interface ResponseOptions {
   maxEventBytes: number;
   requireDone: boolean;
+  /** Times the wait for an error body (the timeout scheduler, so marble tests drive it). */
+  scheduler: SchedulerLike;
+  /** How long an error body may take: {@link ERROR_BODY_WAIT}, or the idle limit if shorter. */
+  errorBodyWait: number;
 }
 
 /**
  * One attempt's events from one HTTP response: a `response` event, then the chunks and usage of
- * an event stream (or of a plain JSON completion). A non-2xx status fails with `http_error`;
- * a 2xx body of any other type fails with `parse_error`.
+ * an event stream (or of a plain JSON completion). A non-2xx status fails with `http_error` once
+ * its body (bounded in size and time) has been read; a 2xx body of any other type fails with
+ * `parse_error`.
  */
 export function responseEvents(
   response: ChatHttpResponse,
   options: ResponseOptions,
 ): Observable<ChatStreamEvent> {
   const { status, headers } = response;
-  if (status < 200 || status > 299) {
-    return readText(response.body, MAX_ERROR_BODY).pipe(
-      map((text) => {
-        throw httpError(status, headers, text);
-      }),
-    );
-  }
   const requestId = requestIdOf(headers) ?? null;
   const responseEvent: ChatStreamEvent = { type: 'response', status, headers, requestId };
+  if (status < 200 || status > 299) {
+    // The status decides: a body that stalls or breaks off only shortens the explanation.
+    const explanation = readText(response.body, MAX_ERROR_BODY, {
+      until: timer(options.errorBodyWait, options.scheduler),
+      keepOnError: true,
+    });
+    return concat(
+      of(responseEvent),
+      explanation.pipe(
+        map((text) => {
+          throw httpError(status, headers, text);
+        }),
+      ),
+    );
+  }
   const type = mediaType(headers['content-type']);
 
   // A missing content type is read as an event stream: lenient, and the parser fails clearly on
@@ -66,7 +82,10 @@ export function responseEvents(
       ),
     );
   }
-  return readText(response.body, 1024).pipe(
+  return readText(response.body, 1024, {
+    until: timer(options.errorBodyWait, options.scheduler),
+    keepOnError: true,
+  }).pipe(
     map(({ text }) => {
       throw new RxChatError(
         'parse_error',

@@ -56,6 +56,10 @@ function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
  *   providers send while the model thinks cannot keep a stalled stream alive.
  * - `total`: from subscription until completion.
  *
+ * A `response` event with an error status ends the `firstChunk` and `idle` phases: no data will
+ * follow, only the error's body, which the client reads with its own size and time bound so the
+ * attempt fails as the `http_error` it is.
+ *
  * When a phase runs out, the operator unsubscribes from the source (which aborts the HTTP
  * request) and fails with an `RxChatError` of code `timeout` whose `phase` names the phase.
  * Timeouts of every phase but `total` are retryable, so put `chatTimeout` before
@@ -84,10 +88,12 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
       // Holds the upstream subscription and every pending action.
       const subscription = new Subscription();
       let lastEventAt = scheduler.now();
+      let idleStopped = false;
       let sawEvent = false;
       let sawChunk = false;
       let headersTimer: Subscription | undefined;
       let firstChunkTimer: Subscription | undefined;
+      let idleTimer: Subscription | undefined;
 
       const fail = (phase: TimeoutPhase, limit: number) => {
         subscription.unsubscribe();
@@ -106,6 +112,16 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
             if (!sawChunk && (event.type === 'chunk' || event.type === 'usage')) {
               sawChunk = true;
               firstChunkTimer?.unsubscribe();
+            }
+            if (event.type === 'response' && (event.status < 200 || event.status > 299)) {
+              // An error status: no data will come, only the error's explanation, which the
+              // client reads with its own bound. Waiting for data must not turn a 401 into a
+              // (retryable) timeout.
+              sawChunk = true;
+              firstChunkTimer?.unsubscribe();
+              idleTimer?.unsubscribe();
+              idleTimer = undefined;
+              idleStopped = true;
             }
             subscriber.next(event);
           },
@@ -126,11 +142,12 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
       if (!sawChunk) firstChunkTimer = after(firstChunk, () => fail('firstChunk', firstChunk));
       // One action for the whole stream: when it fires early because events came meanwhile, it
       // reschedules itself for the rest of the gap since the last event.
-      after(idle, function (this: SchedulerAction<unknown>) {
-        const quiet = scheduler.now() - lastEventAt;
-        if (quiet < idle) this.schedule(undefined, idle - quiet);
-        else fail('idle', idle);
-      });
+      if (!idleStopped)
+        idleTimer = after(idle, function (this: SchedulerAction<unknown>) {
+          const quiet = scheduler.now() - lastEventAt;
+          if (quiet < idle) this.schedule(undefined, idle - quiet);
+          else fail('idle', idle);
+        });
       after(total, () => fail('total', total));
       return subscription;
     });

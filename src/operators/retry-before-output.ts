@@ -3,7 +3,7 @@ import {
   asyncScheduler,
   type MonoTypeOperatorFunction,
   type SchedulerLike,
-  type Subscription,
+  Subscription,
 } from 'rxjs';
 import { RxChatError } from '../errors';
 
@@ -130,36 +130,43 @@ export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOpera
       const attempt = () => {
         wait = undefined;
         attempts++;
-        upstream = source.subscribe({
-          next(value) {
-            if (!emittedOutput) {
+        // Each attempt owns its subscription, made before subscribing: a source that fails
+        // synchronously, retried by a synchronous scheduler, starts the next attempt before this
+        // subscribe call returns, and that attempt must stay the one teardown reaches.
+        const current = new Subscription();
+        upstream = current;
+        current.add(
+          source.subscribe({
+            next(value) {
+              if (!emittedOutput) {
+                try {
+                  emittedOutput = isOutput(value);
+                } catch (thrown) {
+                  current.unsubscribe();
+                  subscriber.error(thrown);
+                  return;
+                }
+              }
+              subscriber.next(value);
+            },
+            error(error: unknown) {
+              let retry: boolean;
+              let delay = 0;
               try {
-                emittedOutput = isOutput(value);
+                retry = !emittedOutput && attempts <= maxRetries && shouldRetry(error, attempts);
+                if (retry) delay = delayBefore(error, attempts);
               } catch (thrown) {
-                upstream?.unsubscribe();
                 subscriber.error(thrown);
                 return;
               }
-            }
-            subscriber.next(value);
-          },
-          error(error: unknown) {
-            let retry: boolean;
-            let delay = 0;
-            try {
-              retry = !emittedOutput && attempts <= maxRetries && shouldRetry(error, attempts);
-              if (retry) delay = delayBefore(error, attempts);
-            } catch (thrown) {
-              subscriber.error(thrown);
-              return;
-            }
-            if (!retry) return fail(error);
-            wait = scheduler.schedule(attempt, delay);
-          },
-          complete() {
-            subscriber.complete();
-          },
-        });
+              if (!retry) return fail(error);
+              wait = scheduler.schedule(attempt, delay);
+            },
+            complete() {
+              subscriber.complete();
+            },
+          }),
+        );
       };
 
       attempt();

@@ -42,7 +42,11 @@ export function fetchTransport(options: FetchTransportOptions = {}): ChatTranspo
         signal: controller.signal,
       }).then(
         (response) => {
-          if (subscriber.closed) return;
+          if (subscriber.closed) {
+            // Too late: a custom fetch may not honour the signal, so cancel the body too.
+            response.body?.cancel().catch(() => undefined);
+            return;
+          }
           const stream = response.body;
           const reader = stream?.getReader();
           const discard = () => {

@@ -85,20 +85,26 @@ function readBody(
   contentEncoding: string | undefined,
   subscriber: Subscriber<Uint8Array | string>,
 ): () => void {
-  let ended = false;
+  let bodyEnded = false;
   let decoders: Transform[] | undefined;
   const encoded = isEncoded(contentEncoding);
 
   const fail = (error: unknown) => {
-    ended = true;
+    if (!subscriber.closed) {
+      subscriber.error(connectionError(error, 'The response body broke off'));
+    }
+  };
+  // Any decoder error means the bytes are not what content-encoding claims; stop reading at once.
+  const failDecoding = (error: unknown) => {
+    discard(body);
     if (subscriber.closed) return;
     subscriber.error(
-      RxChatError.isInstance(error) || !decoders || !isZlibError(error)
-        ? connectionError(error, 'The response body broke off')
+      RxChatError.isInstance(error)
+        ? error
         : new RxChatError(
             'parse_error',
             `The ${contentEncoding} response body could not be decoded: ${(error as Error).message}`,
-            { cause: error },
+            { cause: error, retryable: false },
           ),
     );
   };
@@ -106,17 +112,20 @@ function readBody(
     if (!subscriber.closed && chunk.length > 0) subscriber.next(chunk);
   };
   const finish = () => {
-    ended = true;
     if (!subscriber.closed) subscriber.complete();
   };
 
   // The decoder chain is built on the first bytes: raw or zlib-wrapped deflate looks at them.
   const onEncodedData = (chunk: Uint8Array) => {
     try {
-      decoders ??= chain(decodersFor(contentEncoding, chunk[0] ?? 0), deliver, finish, fail);
+      decoders ??= chain(
+        decodersFor(contentEncoding, chunk[0] ?? 0),
+        deliver,
+        finish,
+        failDecoding,
+      );
     } catch (error) {
-      body.destroy();
-      fail(error);
+      failDecoding(error);
       return;
     }
     decoders[0]!.write(chunk);
@@ -126,6 +135,9 @@ function readBody(
     if (decoders) decoders[0]!.end();
     else finish();
   };
+  body.once('end', () => {
+    bodyEnded = true;
+  });
   body.on('data', onData);
   body.on('end', onEnd);
   body.on('error', fail);
@@ -134,15 +146,12 @@ function readBody(
     body.removeListener('data', onData);
     body.removeListener('end', onEnd);
     for (const decoder of decoders ?? []) decoder.destroy();
-    if (ended || body.destroyed) return;
+    if (bodyEnded || body.destroyed) return;
     // Keep reading without delivering: if the end is already on the wire (it usually follows
     // [DONE] in the same packet), the connection goes back to the pool; otherwise close it.
     body.resume();
-    body.once('end', () => {
-      ended = true;
-    });
     afterIo(() => {
-      if (!ended && !body.destroyed) body.destroy();
+      if (!bodyEnded) discard(body);
     });
   };
 }
@@ -164,11 +173,6 @@ function chain(
     decoder.on('error', fail);
   });
   return decoders;
-}
-
-function isZlibError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('Z_');
 }
 
 /** Destroys a body nobody reads; undici reports that as an error event, which must be heard. */

@@ -5,7 +5,7 @@ import { MockAgent, ProxyAgent } from 'undici';
 import * as core from '../../src';
 import * as node from '../../src/node';
 import { chunk, wire } from '../helpers/marbles';
-import { sseHead, startLoopback, type Loopback } from '../helpers/loopback';
+import { settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 
 const request = { model: 'm', messages: [{ role: 'user', content: 'Hi' }] };
 const answer = wire([chunk({ content: 'Hi there' }, { finish_reason: 'stop' })]);
@@ -70,6 +70,54 @@ describe('undiciTransport dispatchers and the default transports', () => {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it.each(['gzip', 'br'])(
+    'fails a corrupt %s body with parse_error and closes the connection at once',
+    async (encoding) => {
+      let stop: NodeJS.Timeout | undefined;
+      server.handle((_req, res) => {
+        sseHead(res, { 'content-encoding': encoding });
+        res.write(Buffer.from('this is not compressed at all, not even a little'));
+        stop = setInterval(() => res.write(Buffer.alloc(1024, 7)), 10);
+        res.on('close', () => clearInterval(stop));
+      });
+      const client = node.createChatClient({
+        baseURL: server.baseURL,
+        transport: node.undiciTransport(),
+      });
+      const error = await lastValueFrom(client.stream(request)).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'parse_error', retryable: false, attempts: 1 });
+      expect((error as Error).message).toMatch(
+        `The ${encoding} response body could not be decoded`,
+      );
+      expect(await settlesWithin(server.requests[0]!.closed, 1000)).toBe(true);
+      clearInterval(stop);
+    },
+  );
+
+  it('cancels the body of a response that arrives after unsubscribe, even if fetch ignores the signal', async () => {
+    let cancelled = false;
+    let respond: (r: Response) => void = () => undefined;
+    const transport = core.fetchTransport({
+      fetch: () =>
+        new Promise<Response>((resolve) => {
+          respond = resolve;
+        }),
+    });
+    const subscription = core
+      .createChatClient({ baseURL: server.baseURL, transport })
+      .stream(request)
+      .subscribe({ error: () => undefined });
+    subscription.unsubscribe();
+    const body = new ReadableStream({
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    respond(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(cancelled).toBe(true);
   });
 
   it('uses undici by default from rxchat/node and fetch from the core entry', async () => {

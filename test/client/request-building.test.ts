@@ -105,7 +105,9 @@ describe('retryAfterOf', () => {
     [{ 'retry-after': '0.5' }, 500],
     [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }, 3000],
     [{ 'retry-after': 'Wed, 31 Dec 2025 23:00:00 GMT' }, 0],
+    [{ 'retry-after': 'Thursday, 01-Jan-26 00:00:04 GMT' }, 4000],
     [{ 'retry-after': 'soon' }, undefined],
+    [{ 'retry-after': '-1' }, undefined],
     [{ 'retry-after-ms': '-5' }, undefined],
     [{}, undefined],
   ])('%j → %s ms', (headers, expected) => {

@@ -149,6 +149,63 @@ describe('the API key never shows', () => {
     expect(inspect(seen)).toMatch(/authorization: '\[redacted\]'/);
   });
 
+  it('not in the URL: secret query values in any encoding, and keys written into baseURL', async () => {
+    const sig = 'AbC+dEf/GhI=jkl';
+    let seen: ChatHttpRequest | undefined;
+    const client = createChatClient({
+      baseURL: `${server.baseURL}?key=BASEURLSECRET99`,
+      query: { sig, 'api-version': '1' },
+      apiKey: KEY,
+      transport: (req) => {
+        seen = req;
+        return fetchTransport({ fetch: () => Promise.reject(new TypeError(`failed: ${req.url}`)) })(
+          req,
+        );
+      },
+      retry: false,
+    });
+    const error = await failure(client.stream(request));
+    expect(seen!.url).toContain(encodeURIComponent(sig));
+    for (const text of [...renderings(error), ...renderings(seen!)]) {
+      for (const secret of [sig, encodeURIComponent(sig), 'BASEURLSECRET99']) {
+        expect(text).not.toContain(secret);
+      }
+    }
+    expect(String(seen)).toMatch(/key=REDACTED/);
+    expect(String(seen)).toMatch(/api-version=1/);
+  });
+
+  it('not in whatever a custom transport throws, nor in what shouldRetry sees', async () => {
+    const axiosLike = Object.assign(new Error('Request failed'), {
+      config: { headers: { Authorization: `Bearer ${KEY}` } },
+    });
+    const transport: ChatTransport = () => {
+      throw axiosLike;
+    };
+    const seenByShouldRetry: string[] = [];
+    const client = createChatClient({
+      baseURL: server.baseURL,
+      apiKey: KEY,
+      transport,
+      retry: {
+        maxRetries: 1,
+        baseDelay: 1,
+        shouldRetry: (err) => {
+          seenByShouldRetry.push(inspect(err, { depth: 10 }));
+          return true;
+        },
+      },
+    });
+    const error = await failure(client.stream(request));
+    expect(error.code).toBe('connection_error');
+    expect(error.attempts).toBe(2);
+    expect(inspect(error, { depth: 10 })).toContain('Request failed');
+    expect(seenByShouldRetry).toHaveLength(1);
+    for (const text of [...renderings(error), ...seenByShouldRetry]) {
+      expect(text).not.toContain(KEY);
+    }
+  });
+
   it('not in the client object', () => {
     const client = createChatClient({ apiKey: KEY });
     for (const text of [inspect(client, { depth: 10 }), JSON.stringify(client), String(client)]) {

@@ -218,6 +218,21 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
       expect(server.requests).toHaveLength(1);
     });
 
+    it('fails an error status whose body stalls as that http_error, not as a retried timeout', async () => {
+      server.handle((_req, res) => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.write('{"error":{"message":"Invalid');
+      });
+      const { values, error } = await outcome(
+        client({ timeout: { headers: 100, firstChunk: 100, idle: 100 } }).stream(request),
+      );
+      expect(values.map((e) => e.type)).toEqual(['response']);
+      expect(error).toMatchObject({ code: 'http_error', status: 401, attempts: 1 });
+      expect(error!.message).toMatch(/^HTTP 401 Unauthorized: \{"error":\{"message":"Invalid/);
+      expect(server.requests).toHaveLength(1);
+      expect(await settlesWithin(server.requests[0]!.closed, 1000)).toBe(true);
+    });
+
     it('keeps the first KiB of a non-JSON error body', async () => {
       server.handle((_req, res) => {
         res.writeHead(400, { 'content-type': 'text/html' });
@@ -517,6 +532,15 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
       expect(error?.code).toBe('aborted');
       expect(error?.partial?.choices[0]!.message.content).toBe('partial');
       expect(await settlesWithin((await received).closed, 1000)).toBe(true);
+    });
+
+    it('fails an unusable baseURL with validation_error and sends nothing', async () => {
+      for (const baseURL of ['ftp://127.0.0.1/v1', 'not a url', '/v1']) {
+        const { error } = await outcome(client({ baseURL }).stream(request));
+        expect(error).toMatchObject({ code: 'validation_error', retryable: false });
+        expect(error!.message).toMatch(/Invalid baseURL/);
+      }
+      expect(server.requests).toHaveLength(0);
     });
 
     it('sends nothing when the signal is already aborted', async () => {

@@ -1,6 +1,7 @@
 import {
   defer,
-  type Observable,
+  Observable,
+  queueScheduler,
   type SchedulerAction,
   type SchedulerLike,
   type Subscription,
@@ -54,6 +55,29 @@ describe('isRetryableError', () => {
     expect(isRetryableError(new Error('plain'))).toBe(false);
     expect(isRetryableError({ retryable: true })).toBe(false);
     expect(isRetryableError(undefined)).toBe(false);
+  });
+});
+
+describe('retryBeforeOutput with a synchronous scheduler', () => {
+  it('tears down the live attempt when a sync failure was retried inline', () => {
+    let live = 0;
+    let attempts = 0;
+    const source = new Observable<string>((subscriber) => {
+      attempts++;
+      if (attempts === 1) {
+        subscriber.error(new RxChatError('connection_error', 'reset'));
+        return;
+      }
+      live++;
+      return () => live--;
+    });
+    const subscription = source
+      .pipe(retryBeforeOutput({ scheduler: queueScheduler, baseDelay: 0, jitter: 0 }))
+      .subscribe({ error: () => undefined });
+    expect(attempts).toBe(2);
+    expect(live).toBe(1);
+    subscription.unsubscribe();
+    expect(live).toBe(0);
   });
 });
 
