@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup';
 
 // Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point: the
-// browser-safe core and the Node build with undici) and
+// browser-safe core, the Node build with undici, and rxchat/testing) and
 // the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts' },
+    entry: { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,

@@ -1,84 +1,108 @@
-import type { Observable } from 'rxjs';
+import { createChatClient, contentDeltas, type ChatStreamEvent } from '../../src';
 import {
-  createChatClient,
-  contentDeltas,
-  RxChatError,
-  type ChatHttpResponse,
-  type ChatStreamEvent,
-  type ChatTransport,
-} from '../../src';
-import { chunk, testScheduler, wire } from '../helpers/marbles';
+  createMockTransport,
+  DONE,
+  makeChunk,
+  makeUsage,
+  makeUsageChunk,
+  responseEvent,
+  sseComment,
+  sseValues,
+  textEvent,
+  usageEvent,
+} from '../../src/testing';
+import { testScheduler } from '../helpers/marbles';
 
-// The whole client (request building, response handling, retry, timeouts) on virtual time: a
-// transport made of cold marbles, so retry waits and timeout phases are exact frames.
+// The whole client (request building, response handling, retry, timeouts) on virtual time, with
+// the mock transport of rxchat/testing: retry waits and timeout phases are exact frames.
 const request = { model: 'm', messages: [{ role: 'user', content: 'Hi' }] };
-const sse = (...texts: string[]) =>
-  wire(
-    texts.map((t) => chunk({ content: t })),
-    { done: false },
-  );
+const hel = makeChunk({ content: 'Hel' });
+const lo = makeChunk({ content: 'lo', finishReason: 'stop' });
+const used = makeUsage(3, 2);
 
 describe('createChatClient on virtual time', () => {
   it('retries a 503 after the backoff, then streams; each attempt subscribes once', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const failing = cold<ChatHttpResponse>('--(r|)', {
-        r: { status: 503, headers: {}, body: cold('-(e|)', { e: '{"error":{"message":"busy"}}' }) },
-      });
-      const body = cold<string>('-a-b-(d|)', {
-        a: sse('Hel'),
-        b: wire([chunk({ content: 'lo' }, { finish_reason: 'stop' })], { done: false }),
-        d: 'data: [DONE]\n\n',
-      });
-      const working = cold<ChatHttpResponse>('--(r|)', {
-        r: { status: 200, headers: { 'content-type': 'text/event-stream' }, body },
-      });
-      const responses = [failing, working];
-      const transport: ChatTransport = () => responses.shift()!;
+      const transport = createMockTransport({ cold }, [
+        {
+          headers: '--(r|)',
+          status: 503,
+          body: '-(e|)',
+          values: { e: '{"error":{"message":"busy"}}' },
+        },
+        {
+          headers: '--(r|)',
+          body: '-a-b-(ud|)',
+          values: sseValues({ a: hel, b: lo, u: makeUsageChunk(used), d: DONE }),
+        },
+      ]);
       const client = createChatClient({
         baseURL: 'http://test/v1',
         transport,
         retry: { baseDelay: 10, jitter: 0 },
       });
-      // 503 body ends at 3, the retry waits 10 (→ 13), the second response arrives at 15.
-      expectObservable(client.stream(request).pipe(contentDeltas())).toBe('----------------H-l-|', {
-        H: 'Hel',
-        l: 'lo',
+      // The 503's body ends at 3, the retry waits 10 (→ 13), the second response comes at 15.
+      expectObservable(client.stream(request)).toBe('--r------------Ra-b-(cu|)', {
+        r: responseEvent(503),
+        R: responseEvent(200),
+        a: textEvent('Hel'),
+        b: { type: 'chunk', chunk: lo } satisfies ChatStreamEvent,
+        c: { type: 'chunk', chunk: makeUsageChunk(used) } satisfies ChatStreamEvent,
+        u: usageEvent(used),
       });
-      expectSubscriptions(failing.subscriptions).toBe('^-!');
-      expectSubscriptions(working.subscriptions).toBe('-------------^-!');
-      expectSubscriptions(body.subscriptions).toBe('---------------^----!');
+      expectSubscriptions(transport.exchanges[0]!.response.subscriptions).toBe('^-!');
+      expectSubscriptions(transport.exchanges[0]!.body.subscriptions).toBe('--^!');
+      expectSubscriptions(transport.exchanges[1]!.response.subscriptions).toBe('-------------^-!');
+      expectSubscriptions(transport.exchanges[1]!.body.subscriptions).toBe('---------------^----!');
     });
   });
 
-  it('times out after the idle limit and fails with the phase, even as comments keep coming', () => {
+  it('records each request as the transport received it', () => {
+    testScheduler().run(({ cold }) => {
+      const transport = createMockTransport({ cold }, [
+        { body: 'a|', values: sseValues({ a: lo }) },
+      ]);
+      createChatClient({ baseURL: 'http://test/v1/', apiKey: 'sk-test-0000', transport })
+        .stream(request, { headers: { 'FC-Tag': 'x' } })
+        .subscribe();
+      expect(transport.requests).toHaveLength(1);
+      const [{ request: sent, json }] = transport.requests as [(typeof transport.requests)[0]];
+      expect(sent.url).toBe('http://test/v1/chat/completions');
+      expect(sent.headers['fc-tag']).toBe('x');
+      expect(json).toMatchObject({ ...request, stream: true });
+    });
+  });
+
+  it('times out after the idle limit, however many comments keep coming', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      const body = cold<string>('a-c-c-c-c-c-c-c-c-c-c-c', { a: sse('Hi'), c: ': keep-alive\n\n' });
-      const transport: ChatTransport = () =>
-        cold<ChatHttpResponse>('(r|)', {
-          r: { status: 200, headers: { 'content-type': 'text/event-stream' }, body },
-        });
+      const transport = createMockTransport({ cold }, [
+        {
+          body: 'a-c-c-c-c-c-c-c-c-c-c-c',
+          values: sseValues({ a: hel, c: sseComment('keep-alive') }),
+        },
+      ]);
       const client = createChatClient({
         baseURL: 'http://test/v1',
         transport,
         retry: false,
         timeout: { idle: 10 },
       });
-      const events$: Observable<ChatStreamEvent> = client.stream(request);
-      expectObservable(events$.pipe(contentDeltas())).toBe(
+      expectObservable(client.stream(request).pipe(contentDeltas())).toBe(
         'H---------#',
-        { H: 'Hi' },
-        expect.objectContaining({ code: 'timeout', phase: 'idle' }) as unknown as RxChatError,
+        { H: 'Hel' },
+        expect.objectContaining({ code: 'timeout', phase: 'idle' }),
       );
-      expectSubscriptions(body.subscriptions).toBe('^---------!');
+      expectSubscriptions(transport.exchanges[0]!.body.subscriptions).toBe('^---------!');
     });
   });
 
   it('gives up with the total limit across attempts and their waits', () => {
     testScheduler().run(({ cold, expectObservable }) => {
-      const transport: ChatTransport = () =>
-        cold<ChatHttpResponse>('-----(r|)', {
-          r: { status: 500, headers: { 'retry-after-ms': '20' }, body: cold('|') },
-        });
+      const transport = createMockTransport({ cold }, () => ({
+        headers: '-----(r|)',
+        status: 500,
+        responseHeaders: { 'retry-after-ms': '20' },
+      }));
       const client = createChatClient({
         baseURL: 'http://test/v1',
         transport,
@@ -89,8 +113,28 @@ describe('createChatClient on virtual time', () => {
       expectObservable(client.stream(request).pipe(contentDeltas())).toBe(
         '-'.repeat(40) + '#',
         undefined,
-        expect.objectContaining({ code: 'timeout', phase: 'total' }) as unknown as RxChatError,
+        expect.objectContaining({ code: 'timeout', phase: 'total' }),
       );
+    });
+  });
+
+  it('aborts the attempt when the headers phase runs out, and retries it', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const transport = createMockTransport({ cold }, [
+        { headers: '------' }, // never answers
+        { headers: '-(r|)', body: '-(ad|)', values: sseValues({ a: lo, d: DONE }) },
+      ]);
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        transport,
+        retry: { baseDelay: 2, jitter: 0 },
+        timeout: { headers: 4 },
+      });
+      expectObservable(client.stream(request).pipe(contentDeltas())).toBe('--------(l|)', {
+        l: 'lo',
+      });
+      expectSubscriptions(transport.exchanges[0]!.response.subscriptions).toBe('^---!');
+      expectSubscriptions(transport.exchanges[1]!.response.subscriptions).toBe('------^!');
     });
   });
 });

@@ -1,8 +1,12 @@
-import { TestScheduler } from 'rxjs/testing';
+import type { TestScheduler } from 'rxjs/testing';
+import { createTestScheduler, sseWire } from '../../src/testing';
 
-/** A TestScheduler whose assertions go through Jest's deep equality. */
+/**
+ * The library's own marble scheduler (`rxchat/testing`), with Jest's deep equality: errors are
+ * compared by name, code and message, not by stack.
+ */
 export function testScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  return createTestScheduler((actual, expected) => expect(actual).toEqual(expected));
 }
 
 /** A minimal valid chunk with one choice, for hand-written streams. */
@@ -34,7 +38,5 @@ export function message(data: unknown, extra: { event?: string; incomplete?: tru
 
 /** SSE wire text for a list of data payloads, ending with `[DONE]` unless told otherwise. */
 export function wire(payloads: unknown[], options: { done?: boolean } = {}): string {
-  const events = payloads.map((p) => `data: ${typeof p === 'string' ? p : JSON.stringify(p)}\n\n`);
-  if (options.done ?? true) events.push('data: [DONE]\n\n');
-  return events.join('');
+  return sseWire(payloads, options);
 }

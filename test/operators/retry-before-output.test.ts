@@ -164,7 +164,7 @@ describe('retryBeforeOutput', () => {
       expectObservable(source.pipe(retryBeforeOutput({ maxRetries: 1, random }))).toBe(
         '3000ms #',
         undefined,
-        expect.objectContaining({ attempts: 2, retryAfterMs: 3000 }),
+        expect.objectContaining({ attempts: 2, status: 503 }),
       );
       expectSubscriptions(source.subscriptions).toBe(['(^!)', '3000ms (^!)']);
     });

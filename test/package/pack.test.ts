@@ -104,12 +104,25 @@ describe('the packed package', () => {
     expect(JSON.parse(out)).toEqual(Array(4).fill(['function', 'function', 'function']));
   });
 
+  it('loads rxchat/testing with require() and import()', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const both = [await import('rxchat/testing'), require('rxchat/testing')];
+      console.log(JSON.stringify(both.map((m) => [typeof m.createMockTransport, typeof m.sseWire, typeof m.runMarbles])));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual(Array(2).fill(['function', 'function', 'function']));
+  });
+
   it('bundles for the browser with no undici and no node: module', async () => {
     const esbuild = await import('esbuild');
     const result = await esbuild.build({
       stdin: {
         contents: `
           import { createChatClient, fetchTransport, contentDeltas, retryBeforeOutput, chatTimeout } from 'rxchat';
+          import { createMockTransport, runMarbles, sseWire, textChunks } from 'rxchat/testing';
+          runMarbles(({ cold }) => createMockTransport({ cold }, [{ body: 'a|', values: { a: sseWire(textChunks(['x'])) } }]));
           createChatClient({ baseURL: '/v1', transport: fetchTransport() })
             .stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
             .pipe(chatTimeout({ idle: 1000 }), retryBeforeOutput(), contentDeltas())
@@ -127,6 +140,7 @@ describe('the packed package', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/index.mjs'))).toBe(true);
+    expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/testing.mjs'))).toBe(true);
     expect(inputs.filter((path) => /undici|^node:|dist\/node\./.test(path))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/from ["']node:|require\(["']node:|undici/);
