@@ -58,6 +58,11 @@ export { finalCompletion } from './operators/final-completion';
 export { reasoningDeltas } from './operators/reasoning-deltas';
 export { toolCalls } from './operators/tool-calls';
 export { usage } from './operators/usage';
+export { throttleText } from './operators/throttle-text';
+export type { ThrottleTextConfig } from './operators/throttle-text';
+export { toAsyncIterable } from './to-async-iterable';
+export type { ToAsyncIterableOptions } from './to-async-iterable';
+
 export { chatTimeout } from './operators/chat-timeout';
 export type { ChatTimeoutConfig } from './operators/chat-timeout';
 export { isRetryableError, retryBeforeOutput } from './operators/retry-before-output';

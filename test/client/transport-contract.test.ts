@@ -1,3 +1,4 @@
+import { runInThisContext } from 'node:vm';
 import { gzipSync, brotliCompressSync, deflateSync, deflateRawSync } from 'node:zlib';
 import { first, lastValueFrom, type Observable, take, takeUntil, timer, toArray } from 'rxjs';
 import {
@@ -40,7 +41,9 @@ async function outcome<T>(source: Observable<T>): Promise<{ values: T[]; error?:
 }
 
 // No promise inside a transport may reject unheard, and nothing (socket, timer, server) may be
-// left open once every stream has ended and the servers are closed.
+// left open once every stream has ended and the servers are closed. Jest gives each test file a
+// copy of `process`; unhandled rejections are reported on the real one.
+const realProcess = runInThisContext('process') as NodeJS.Process;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => unhandled.push(reason);
 const openResources = () => {
@@ -53,11 +56,11 @@ const openResources = () => {
 let resourcesBefore: Record<string, number> = {};
 beforeAll(() => {
   resourcesBefore = openResources();
-  process.on('unhandledRejection', onUnhandled);
+  realProcess.on('unhandledRejection', onUnhandled);
 });
 afterAll(async () => {
   await delay(50);
-  process.off('unhandledRejection', onUnhandled);
+  realProcess.off('unhandledRejection', onUnhandled);
   expect(unhandled).toEqual([]);
   const after = openResources();
   for (const kind of Object.keys(after)) {

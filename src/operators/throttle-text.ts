@@ -1,0 +1,202 @@
+import {
+  Observable,
+  animationFrameScheduler,
+  asyncScheduler,
+  type OperatorFunction,
+  type SchedulerAction,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
+
+/** Options of {@link throttleText}. */
+export interface ThrottleTextConfig {
+  /**
+   * The window length in milliseconds on `scheduler`. Default 50. Not allowed together with
+   * `frames`. 0 still coalesces what arrives synchronously, and on an asynchronous scheduler
+   * everything up to the next macrotask.
+   */
+  interval?: number;
+  /**
+   * The window length in animation frames (a positive integer), instead of `interval`. The
+   * scheduler then defaults to `animationFrameScheduler`, on which each window step is one
+   * `requestAnimationFrame`, so at most one render happens per `frames` frames (which needs a
+   * browser, or a scheduler of your own).
+   */
+  frames?: number;
+  /**
+   * `'delta'` (default): each emission is the text that arrived since the previous emission.
+   * `'snapshot'`: each emission is all the text so far, for bindings such as `[textContent]`
+   * that replace rather than append.
+   */
+  mode?: 'delta' | 'snapshot';
+  /**
+   * When the source fails, whether to emit the text still waiting for its window first. Default
+   * false: the error goes out at once.
+   */
+  flushOnError?: boolean;
+  /**
+   * The scheduler that times the windows. Default `asyncScheduler`, or `animationFrameScheduler`
+   * when `frames` is given.
+   */
+  scheduler?: SchedulerLike;
+}
+
+function checkConfig(config: ThrottleTextConfig): void {
+  const { interval, frames, mode } = config;
+  if (interval !== undefined && frames !== undefined) {
+    throw new RangeError('throttleText: give either interval or frames, not both');
+  }
+  if (
+    interval !== undefined &&
+    (typeof interval !== 'number' || !(interval >= 0) || !Number.isFinite(interval))
+  ) {
+    throw new RangeError(
+      `throttleText: interval must be a finite number of milliseconds >= 0, got ${String(interval)}`,
+    );
+  }
+  if (frames !== undefined && (!Number.isInteger(frames) || frames < 1)) {
+    throw new RangeError(`throttleText: frames must be an integer >= 1, got ${String(frames)}`);
+  }
+  if (mode !== undefined && mode !== 'delta' && mode !== 'snapshot') {
+    throw new RangeError(`throttleText: mode must be 'delta' or 'snapshot', got ${String(mode)}`);
+  }
+}
+
+/**
+ * Coalesces streamed text so that a fast stream does not cause one render per chunk. Unlike
+ * `throttleTime`, nothing is ever dropped: text that arrives inside a window is concatenated and
+ * emitted when the window ends.
+ *
+ * Windows are leading and trailing. The first text after a quiet period goes out at once and
+ * opens a window; text arriving inside it is held and emitted when the window ends, which opens
+ * the next window. A window that ends with nothing held closes, and the operator goes quiet: no
+ * timer runs until the next text arrives. So there is at most one emission per window.
+ *
+ * - A window lasts `interval` milliseconds (default 50), or, with `frames`, that many animation
+ *   frames on `animationFrameScheduler`.
+ * - In `'delta'` mode (default) each emission is the text since the previous emission; their
+ *   concatenation is exactly the source's. In `'snapshot'` mode each emission is the whole text
+ *   so far.
+ * - On completion, held text is emitted at once, then the output completes: the last words never
+ *   wait for a window.
+ * - On error, the error goes out at once, unless `flushOnError` is true, in which case held text
+ *   is emitted first.
+ * - Empty strings are ignored: they neither emit nor open a window.
+ * - Unsubscribing cancels the pending window.
+ *
+ * @throws RangeError when both `interval` and `frames` are given, when `interval` is negative,
+ * NaN or infinite, when `frames` is not a positive integer, or for an unknown `mode`.
+ *
+ * @example
+ * ```ts
+ * // A terminal: at most one write per 50 ms, and every character written.
+ * client.stream(req)
+ *   .pipe(contentDeltas(), throttleText())
+ *   .subscribe((text) => process.stdout.write(text));
+ *
+ * // An Angular template with [textContent]="answer$ | async": the whole answer, once per frame.
+ * answer$ = client
+ *   .stream(req)
+ *   .pipe(contentDeltas(), throttleText({ frames: 1, mode: 'snapshot' }));
+ * ```
+ */
+export function throttleText(config: ThrottleTextConfig = {}): OperatorFunction<string, string> {
+  checkConfig(config);
+  const { frames, mode = 'delta', flushOnError = false } = config;
+  const scheduler =
+    config.scheduler ?? (frames === undefined ? asyncScheduler : animationFrameScheduler);
+  // In frames mode the window is counted down one zero-delay step at a time: on
+  // animationFrameScheduler each such step waits for the next requestAnimationFrame, whereas a
+  // delay > 0 would fall back to setInterval and lose the frame alignment.
+  const delay = frames === undefined ? (config.interval ?? 50) : 0;
+  const steps = frames ?? 1;
+  const snapshot = mode === 'snapshot';
+
+  return (source) =>
+    new Observable<string>((subscriber) => {
+      // Text held for the end of the current window. An array, so that a burst of many small
+      // chunks costs one join per emission rather than a copy per chunk.
+      let held: string[] = [];
+      // Everything emitted so far, in snapshot mode only.
+      let total = '';
+      // Whether a window is open, and its action (for cancelling). No action exists while quiet.
+      let open = false;
+      let timer: Subscription | undefined;
+
+      const takeHeld = (): string => {
+        const text = held.length === 1 ? held[0]! : held.join('');
+        held = [];
+        return text;
+      };
+
+      const emit = (text: string) => {
+        if (snapshot) {
+          // The one new string per emission; earlier snapshots are never copied again.
+          total += text;
+          subscriber.next(total);
+        } else {
+          subscriber.next(text);
+        }
+      };
+
+      // One action per open window: it counts down the frames, then either emits what was held
+      // and reschedules itself for the next window, or lets the window close.
+      function windowEnd(this: SchedulerAction<number>, remaining = steps) {
+        if (remaining > 1) {
+          this.schedule(remaining - 1, 0);
+          return;
+        }
+        if (held.length === 0) {
+          open = false;
+          timer = undefined;
+          return;
+        }
+        const text = takeHeld();
+        // Reopen before emitting, so that text a consumer pushes back into the source while
+        // handling this emission is held for the next window rather than emitted out of order.
+        this.schedule(steps, delay);
+        emit(text);
+      }
+
+      const cancel = () => {
+        open = false;
+        timer?.unsubscribe();
+        timer = undefined;
+      };
+
+      const flush = () => {
+        cancel();
+        if (held.length > 0) emit(takeHeld());
+      };
+
+      const subscription = source.subscribe({
+        next(text) {
+          if (text === '') return;
+          if (open) {
+            held.push(text);
+            return;
+          }
+          // Leading edge: open the window first (same reason as in windowEnd), then emit.
+          open = true;
+          const action = scheduler.schedule(windowEnd, delay, steps);
+          // A synchronous scheduler may have run the whole window inside schedule() already.
+          if (open) timer = action;
+          emit(text);
+        },
+        error(error: unknown) {
+          if (flushOnError) flush();
+          else cancel();
+          subscriber.error(error);
+        },
+        complete() {
+          flush();
+          subscriber.complete();
+        },
+      });
+
+      return () => {
+        subscription.unsubscribe();
+        cancel();
+      };
+    });
+}
