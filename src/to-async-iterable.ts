@@ -55,7 +55,7 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export function toAsyncIterable<T>(
   source: Observable<T>,
   options: ToAsyncIterableOptions = {},
-): { [Symbol.asyncIterator](): AsyncIterableIterator<T, undefined> } {
+): { [Symbol.asyncIterator](): AsyncIterableIterator<T> } {
   const { maxBuffered = 100_000 } = options;
   if (
     typeof maxBuffered !== 'number' ||
@@ -69,10 +69,7 @@ export function toAsyncIterable<T>(
   return { [Symbol.asyncIterator]: () => iterate(source, maxBuffered) };
 }
 
-function iterate<T>(
-  source: Observable<T>,
-  maxBuffered: number,
-): AsyncIterableIterator<T, undefined> {
+function iterate<T>(source: Observable<T>, maxBuffered: number): AsyncIterableIterator<T> {
   let started = false;
   // Set once nothing more will be taken from the source: after its end, an overflow, or return().
   let stopped = false;
@@ -169,7 +166,7 @@ function iterate<T>(
     return Promise.resolve(DONE);
   };
 
-  const iterator: AsyncIterableIterator<T, undefined> = {
+  const iterator: AsyncIterableIterator<T> = {
     next() {
       if (queued() > 0) return Promise.resolve({ done: false, value: take() });
       if (ending) {

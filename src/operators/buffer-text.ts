@@ -21,6 +21,12 @@ export interface BufferTextConfig {
   maxWait?: number;
   /** The locale for `Intl.Segmenter` (word and sentence rules differ by language). */
   locale?: string;
+  /**
+   * The most text (UTF-16 units) held while a unit is incomplete; beyond it the held text is
+   * emitted as it is, so a unit that never completes (a `RegExp` that never matches) cannot grow
+   * without bound. Default 4096.
+   */
+  maxHeld?: number;
   /** Whether to emit the held text before passing on a source error. Default false. */
   flushOnError?: boolean;
   /** The scheduler that times `maxWait`. Default `asyncScheduler`. */
@@ -68,7 +74,7 @@ function validate(config: BufferTextConfig): void {
     );
   }
   // Fails now, at pipe time, on an unknown unit or a bad locale, rather than at subscription.
-  createUnitSplitter(config.by, config.locale);
+  createUnitSplitter(config.by, config.locale, config.maxHeld);
 }
 
 /**
@@ -107,7 +113,7 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
     new Observable<string>((subscriber) => {
       // Holds the upstream subscription and the pending action.
       const subscription = new Subscription();
-      const splitter = createUnitSplitter(by, locale);
+      const splitter = createUnitSplitter(by, locale, config.maxHeld);
       const arrivals = new Arrivals();
       let received = 0;
       let timer: Subscription | undefined;
@@ -115,10 +121,27 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
       const heldSince = () => arrivals.at(received - splitter.pending().length);
       const waitLeft = () => heldSince() + maxWait - scheduler.now();
 
-      const emitHeld = () => {
+      // Emissions go through one outbox, drained only by the outermost call: a subscriber that
+      // feeds the source from inside `next` must not see later text before earlier units.
+      const outbox: string[] = [];
+      let draining = false;
+      const emit = (units: readonly string[]) => {
+        for (const unit of units) outbox.push(unit);
+        if (draining) return;
+        draining = true;
+        try {
+          for (let i = 0; i < outbox.length && !subscriber.closed; i++) subscriber.next(outbox[i]!);
+        } finally {
+          outbox.length = 0;
+          draining = false;
+        }
+      };
+
+      /** Emits the held text; a timed give-up keeps back half a surrogate pair. */
+      const emitHeld = (final: boolean) => {
         arrivals.clear();
-        const held = splitter.flush();
-        if (held !== '') subscriber.next(held);
+        const held = splitter.flush(!final);
+        if (held !== '') emit([held]);
       };
 
       const stopTimer = () => {
@@ -132,12 +155,15 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
           next(text) {
             if (text === '') return;
             if (timed) received = arrivals.add(text.length, scheduler.now());
-            for (const unit of splitter.push(text)) subscriber.next(unit);
-            if (splitter.pending() === '') {
-              stopTimer();
-            } else if (maxWait === 0) {
-              emitHeld();
-            } else if (timed && !timer && !subscriber.closed) {
+            const units = splitter.push(text);
+            if (maxWait === 0) {
+              const held = splitter.flush(true);
+              if (held !== '') units.push(held);
+            }
+            const waiting = splitter.pending() !== '';
+            if (!waiting) stopTimer();
+            emit(units);
+            if (waiting && timed && !timer && !subscriber.closed) {
               // Units that complete meanwhile leave a younger tail; the action then fires early
               // and reschedules itself for the rest of that tail's wait.
               timer = scheduler.schedule(
@@ -146,8 +172,10 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
                   if (left > 0) {
                     this.schedule(undefined, left);
                   } else {
+                    // Done: let go of the action, or a long stream would collect them.
                     timer = undefined;
-                    emitHeld();
+                    subscription.remove(this);
+                    emitHeld(false);
                   }
                 },
                 Math.max(0, waitLeft()),
@@ -157,12 +185,12 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
           },
           error(error: unknown) {
             stopTimer();
-            if (flushOnError) emitHeld();
+            if (flushOnError) emitHeld(true);
             subscriber.error(error);
           },
           complete() {
             stopTimer();
-            emitHeld();
+            emitHeld(true);
             subscriber.complete();
           },
         }),

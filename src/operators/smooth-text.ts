@@ -6,7 +6,7 @@ import {
   type SchedulerAction,
   type SchedulerLike,
 } from 'rxjs';
-import { createUnitSplitter, type TextUnit } from '../text/units';
+import { createUnitSplitter, endsInHighSurrogate, type TextUnit } from '../text/units';
 
 /** Options of {@link smoothText}. Times are in milliseconds. */
 export interface SmoothTextConfig {
@@ -173,8 +173,9 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
         return text;
       };
 
-      const takeTail = () => {
-        const tail = splitter.flush();
+      /** The tail, given up on (its deadline came): half a surrogate pair stays held. */
+      const takeTail = (final = false) => {
+        const tail = splitter.flush(!final);
         split += tail.length;
         return tail;
       };
@@ -223,7 +224,8 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
           timerForTail = false;
           return interval;
         }
-        if (splitter.pending() !== '') {
+        const pending = splitter.pending();
+        if (pending !== '' && !(pending.length === 1 && endsInHighSurrogate(pending))) {
           // Nothing to release until the tail completes or its deadline comes.
           timerForTail = true;
           const wait = deadlineAt(split) - now;
@@ -241,8 +243,10 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
       // One action for the whole run of the ticker: it reschedules itself while text is queued.
       function work(this: SchedulerAction<unknown>) {
         const delay = tick();
-        if (delay === undefined) timer = undefined;
-        else this.schedule(undefined, delay);
+        if (delay !== undefined) return void this.schedule(undefined, delay);
+        // The run is over: let go of the action, or a long stream would collect one per run.
+        timer = undefined;
+        subscription.remove(this);
       }
 
       /** Ticks now, unless the ticker already runs (a reentrant call is picked up by the tick). */
@@ -268,7 +272,7 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
           error(error: unknown) {
             stopTimer();
             if (flushOnError) {
-              const text = take(queued) + takeTail();
+              const text = take(queued) + takeTail(true);
               if (text !== '') subscriber.next(text);
             }
             subscriber.error(error);

@@ -1,4 +1,4 @@
-import { type Observable, throwError } from 'rxjs';
+import { defer, type Observable, throwError } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { RxChatError } from '../errors';
 import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
@@ -85,10 +85,20 @@ export function createMockTransport(
       response.values ?? {},
       scriptedError,
     );
+    // Single-use, like a real transport's body: a client that reads it twice is a bug to catch.
+    let claimed = false;
     const http: ChatHttpResponse = {
       status: response.status ?? 200,
       headers: response.responseHeaders ?? { 'content-type': 'text/event-stream' },
-      body,
+      body: defer(() => {
+        if (claimed) {
+          return throwError(
+            () => new Error('createMockTransport: the response body was subscribed to twice'),
+          );
+        }
+        claimed = true;
+        return body;
+      }),
     };
     const headers = helpers.cold<ChatHttpResponse>(
       response.headers ?? '(r|)',

@@ -11,8 +11,8 @@ export type DeepEqual = (actual: unknown, expected: unknown) => void;
  * `status`, `attempts` and `retryable`, so marble expectations compare errors by what they say,
  * not by stack traces or the partial completions they carry.
  */
-export function stripErrors(value: unknown, seen = new WeakSet<object>()): unknown {
-  if (isErrorLike(value)) {
+export function stripErrors(value: unknown, copies = new Map<object, unknown>()): unknown {
+  if (isError(value)) {
     const error = value as Error & Record<string, unknown>;
     const plain: Record<string, unknown> = { name: error.name, message: error.message };
     for (const key of ['code', 'phase', 'status', 'attempts', 'retryable']) {
@@ -20,15 +20,31 @@ export function stripErrors(value: unknown, seen = new WeakSet<object>()): unkno
     }
     return plain;
   }
-  if (typeof value !== 'object' || value === null || seen.has(value)) return value;
+  if (typeof value !== 'object' || value === null) return value;
   // Only plain data is walked: class instances (a runner's asymmetric matchers among them) stay.
   const proto = Object.getPrototypeOf(value) as unknown;
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((item) => stripErrors(item, seen));
+  // The same value met twice (a value map key used twice, or a cycle) gets the same copy.
+  const known = copies.get(value);
+  if (known !== undefined) return known;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const item of value) out.push(stripErrors(item, copies));
+    return out;
+  }
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = stripErrors(item, seen);
+  copies.set(value, out);
+  for (const [key, item] of Object.entries(value)) out[key] = stripErrors(item, copies);
   return out;
+}
+
+/** A real error (or a class instance that looks like one), never plain data with a `message`. */
+function isError(value: unknown): boolean {
+  if (value instanceof Error) return true;
+  if (!isErrorLike(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto !== Object.prototype && proto !== null;
 }
 
 /** A deep equality that needs no test runner: throws with both sides as JSON when they differ. */
@@ -39,12 +55,23 @@ export const strictDeepEqual: DeepEqual = (actual, expected) => {
 };
 
 function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
-    return sorted;
-  });
+  const open = new Set<object>(); // the objects being written: meeting one again is a cycle
+  const write = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (open.has(v)) return '[Circular]';
+    open.add(v);
+    let out: unknown;
+    if (Array.isArray(v)) out = v.map(write);
+    else {
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort())
+        sorted[key] = write((v as Record<string, unknown>)[key]);
+      out = sorted;
+    }
+    open.delete(v);
+    return out;
+  };
+  return JSON.stringify(write(value)) ?? String(value);
 }
 
 /**

@@ -26,6 +26,8 @@ export const DONE = '[DONE]';
  */
 export function sseEvent(data: unknown, options: SseEventOptions = {}): string {
   const eol = options.lineEnding ?? '\n';
+  oneLine('event', options.event);
+  oneLine('id', options.id);
   const text = typeof data === 'string' ? data : JSON.stringify(data);
   let out = '';
   if (options.event !== undefined) out += `event: ${options.event}${eol}`;
@@ -36,6 +38,7 @@ export function sseEvent(data: unknown, options: SseEventOptions = {}): string {
 
 /** An SSE comment line, such as the keep-alive `: ping` many providers send. */
 export function sseComment(text = 'keep-alive', lineEnding: LineEnding = '\n'): string {
+  oneLine('comment', text);
   return `: ${text}${lineEnding}${lineEnding}`;
 }
 
@@ -77,7 +80,10 @@ export interface SseWireOptions {
   error?: Partial<ProviderErrorDetails> & { message: string };
   /** Send the error frame as `event: error`. */
   errorAsEvent?: boolean;
-  /** Cut the finished wire text after this many characters, as a dropped connection would. */
+  /**
+   * Cut the finished wire text after this many UTF-16 units (one fewer if that would split a
+   * surrogate pair), as a dropped connection would. To cut bytes, use {@link splitBytes}.
+   */
   truncateAt?: number;
 }
 
@@ -111,7 +117,12 @@ export function sseWire(payloads: readonly unknown[], options: SseWireOptions = 
   if ((options.done ?? true) && errorAt === undefined)
     parts.push(sseEvent(DONE, { lineEnding: eol }));
   const wire = parts.join('');
-  return options.truncateAt === undefined ? wire : wire.slice(0, options.truncateAt);
+  if (options.truncateAt === undefined) return wire;
+  // Never leave half a surrogate pair: that is not text a server could have sent.
+  let at = Math.max(0, Math.min(options.truncateAt, wire.length));
+  const before = wire.charCodeAt(at - 1);
+  if (at > 0 && before >= 0xd800 && before <= 0xdbff) at--;
+  return wire.slice(0, at);
 }
 
 /**
@@ -144,4 +155,11 @@ function cut(length: number, size: number | readonly number[]): [number, number]
     from = to;
   }
   return ranges;
+}
+
+/** A field value or comment must stay on one line, or it would inject fields into the frame. */
+function oneLine(what: string, value: string | undefined): void {
+  if (value !== undefined && /[\r\n]/.test(value)) {
+    throw new RangeError(`sse ${what} must not contain a line break: ${JSON.stringify(value)}`);
+  }
 }

@@ -37,8 +37,12 @@ export interface UnitSplitter {
   push(text: string): string[];
   /** The held incomplete tail. */
   pending(): string;
-  /** Returns the held tail and clears it, for when no more text will come. */
-  flush(): string;
+  /**
+   * Returns the held tail and clears it: for when no more text will come, or (with
+   * `keepHalfPair`) to give up waiting, in which case a trailing high surrogate stays held so
+   * that half an emoji is never emitted on its own.
+   */
+  flush(keepHalfPair?: boolean): string;
 }
 
 /**
@@ -162,6 +166,15 @@ function cutFinder(by: TextUnit, locale: string | undefined): CutFinder {
   }
 }
 
+/** How much incomplete text a splitter holds before it gives it up as it is (UTF-16 units). */
+export const DEFAULT_MAX_HELD = 4096;
+
+/** Whether text ends in the first half of a surrogate pair (its second half is still to come). */
+export function endsInHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
 /**
  * Creates a {@link UnitSplitter} that cuts text into units of kind `by` as it arrives.
  *
@@ -174,7 +187,8 @@ function cutFinder(by: TextUnit, locale: string | undefined): CutFinder {
  * With a `RegExp`, a unit ends at the end of each match (a copy of the regexp with the `g` flag
  * is used; its other flags are kept). A match that is empty never cuts, so a regexp that can
  * match the empty string, like `/\s?/` or `/(?:)/`, is safe (it cuts at its non-empty matches
- * only). `locale` is passed to `Intl.Segmenter`.
+ * only). `locale` is passed to `Intl.Segmenter`. An incomplete unit longer than `maxHeld` UTF-16
+ * units (default {@link DEFAULT_MAX_HELD}) is given up as it is, so the held text stays bounded.
  *
  * @throws RangeError when `by` is not a known unit, or `locale` is not a valid language tag.
  *
@@ -186,7 +200,13 @@ function cutFinder(by: TextUnit, locale: string | undefined): CutFinder {
  * splitter.flush(); // '!'
  * ```
  */
-export function createUnitSplitter(by: TextUnit, locale?: string): UnitSplitter {
+export function createUnitSplitter(
+  by: TextUnit,
+  locale?: string,
+  maxHeld: number = DEFAULT_MAX_HELD,
+): UnitSplitter {
+  if (!(maxHeld >= 1))
+    throw new RangeError(`createUnitSplitter: maxHeld must be >= 1, got ${maxHeld}`);
   const findCuts = cutFinder(by, locale);
   let held = '';
   return {
@@ -203,12 +223,21 @@ export function createUnitSplitter(by: TextUnit, locale?: string): UnitSplitter 
         start = cut;
       }
       held = start === 0 ? buffer : buffer.slice(start);
+      // A unit that never completes (a regexp that never matches, a base64 blob in word mode)
+      // must not grow without bound, nor be segmented again at ever greater cost: past maxHeld,
+      // the held text goes out as it is, keeping only half a surrogate pair back.
+      if (held.length > maxHeld) {
+        const keep = endsInHighSurrogate(held) ? 1 : 0;
+        units.push(held.slice(0, held.length - keep));
+        held = held.slice(held.length - keep);
+      }
       return units;
     },
     pending: () => held,
-    flush() {
-      const tail = held;
-      held = '';
+    flush(keepHalfPair = false) {
+      const keep = keepHalfPair && endsInHighSurrogate(held) ? 1 : 0;
+      const tail = held.slice(0, held.length - keep);
+      held = held.slice(held.length - keep);
       return tail;
     },
   };

@@ -19,6 +19,7 @@ import {
   runMarbles,
   splitBytes,
   splitText,
+  sseComment,
   sseEvent,
   sseValues,
   sseWire,
@@ -85,6 +86,15 @@ describe('wire builders', () => {
     expect(await error(sseWire(textChunks(['a', 'b']), { truncateAt: 120 }))).toBe('truncated');
   });
 
+  it('refuse line breaks in fields and never truncate inside a surrogate pair', () => {
+    expect(() => sseEvent('x', { event: 'a\ndata: injected' })).toThrow(RangeError);
+    expect(() => sseEvent('x', { id: '1\r' })).toThrow(RangeError);
+    expect(() => sseComment('ping\ndata: x')).toThrow(RangeError);
+    const wire = sseWire(['👋'], { done: false });
+    const inside = wire.indexOf('👋') + 1; // between the two halves
+    expect(sseWire(['👋'], { done: false, truncateAt: inside })).toBe(wire.slice(0, inside - 1));
+  });
+
   it('split text by code points and bytes anywhere, losing nothing', async () => {
     const text = 'a👋é世';
     expect(splitText(text, 1)).toEqual(['a', '👋', 'é', '世']);
@@ -121,6 +131,30 @@ describe('marble helpers', () => {
     ]);
     const matcher = expect.objectContaining({ code: 'timeout' });
     expect((stripErrors({ m: matcher }) as { m: unknown }).m).toBe(matcher);
+  });
+
+  it('strip a value met twice to the same copy, survive cycles, and leave plain data alone', () => {
+    const shared = { type: 'error', error: new Error('x') };
+    const stripped = stripErrors([shared, shared]) as { error: unknown }[];
+    expect(stripped[0]).toBe(stripped[1]);
+    expect(stripped[1]!.error).toEqual({ name: 'Error', message: 'x' });
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    const copy = stripErrors(cyclic) as Record<string, unknown>;
+    expect(copy.self).toBe(copy);
+    expect(stripErrors({ name: 'n', message: 'm', a: 1 })).toEqual({
+      name: 'n',
+      message: 'm',
+      a: 1,
+    });
+    expect(() => strictDeepEqual(cyclic, { a: 1, self: '[Circular]' })).not.toThrow();
+    expect(() =>
+      strictDeepEqual({ name: 'n', message: 'm', a: 1 }, { name: 'n', message: 'm', a: 2 }),
+    ).toThrow(/Marble mismatch/);
+    runMarbles(({ cold, expectObservable }) => {
+      const error = new RxChatError('timeout', 'slow', { phase: 'idle' });
+      expectObservable(cold('a-a|', { a: { error } })).toBe('a-a|', { a: { error } });
+    });
   });
 
   it('compare without a test runner, and say what differs', () => {
@@ -192,6 +226,28 @@ describe('createMockTransport', () => {
         expect.objectContaining({ code: 'connection_error', attempts: 2 }),
       );
     }, jestEqual);
+  });
+
+  it('lets a body be read once, as a real transport does', () => {
+    const errors: unknown[] = [];
+    const values: unknown[] = [];
+    runMarbles(({ cold, flush }) => {
+      const transport = createMockTransport({ cold }, [{ body: 'a|', values: { a: 'x' } }]);
+      transport({
+        method: 'POST',
+        url: 'http://x/v1/chat/completions',
+        headers: {},
+        body: '{}',
+      }).subscribe((response) => {
+        response.body.subscribe((v) => values.push(v));
+        response.body.subscribe({ error: (e: unknown) => errors.push(e) });
+      });
+      flush();
+    }, jestEqual);
+    expect(values).toEqual(['x']);
+    expect(errors).toEqual([
+      new Error('createMockTransport: the response body was subscribed to twice'),
+    ]);
   });
 
   it('serves bytes as well as text, and the DONE marker in value maps', () => {
