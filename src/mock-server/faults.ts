@@ -1,0 +1,293 @@
+import type { SseFrame } from './dialects';
+
+/**
+ * A fault to inject, as text. The forms:
+ *
+ * | spec | what the server does |
+ * | --- | --- |
+ * | `status:CODE[:retry-after=S][:retry-after-ms=MS]` | answers HTTP `CODE` (400..599) with an OpenAI-style JSON error body (429: code `rate_limit_exceeded`), with `Retry-After: S` when given; `retry-after-ms=MS` sends `retry-after-ms: MS` (and `Retry-After` in whole seconds unless given) |
+ * | `error-before` | after the headers, an SSE error frame before any output (rate limit: code `rate_limit_exceeded`) |
+ * | `error-after:N` | an SSE error frame after `N` token chunks (code `server_error`), then the end |
+ * | `disconnect-after:N` | destroys the socket after `N` token chunks: no finish, no `[DONE]` |
+ * | `stall` | headers and the first data event, then nothing until the client goes away |
+ * | `stall:keepalive` | the same, but a `: keep-alive` comment every 100 ms |
+ * | `malformed-json[:N]` | a broken JSON data line after `N` token chunks (default 0), then the rest |
+ * | `oversized-event[:BYTES]` | after the first data event, one valid chunk (no choices) whose data is over `BYTES` long (default 5 MiB) |
+ * | `slow-headers:MS` | waits `MS` before sending the response headers (of any response) |
+ *
+ * "Token chunks" are the chunks that carry generated text: content, reasoning or tool-call
+ * arguments. A position past the last token means "after the last token". Several faults may be
+ * combined; the ending fault that cuts earliest wins. In an `x-mock-fault` header, specs are
+ * separated by commas, and `none` switches the server's faults off for that request.
+ *
+ * Without streaming (`stream: false`), `error-before` answers HTTP 429 and `error-after` HTTP 500
+ * (errors of a JSON request are statuses); `disconnect-after` cuts the body halfway,
+ * `malformed-json` sends a truncated body, `oversized-event` pads the body, and `stall` sends the
+ * headers only.
+ *
+ * @example
+ * ```ts
+ * const server = await startMockServer({ fault: ['slow-headers:200', 'error-after:3'] });
+ * // or for one request: headers: { 'x-mock-fault': 'status:503:retry-after=2' }
+ * ```
+ */
+export type FaultSpec = string;
+
+/**
+ * A {@link FaultSpec} once read.
+ *
+ * @example
+ * ```ts
+ * parseFault('status:429:retry-after-ms=50');
+ * // { kind: 'status', status: 429, retryAfterMs: 50, spec: 'status:429:retry-after-ms=50' }
+ * ```
+ */
+export type Fault =
+  | {
+      kind: 'status';
+      spec: string;
+      status: number;
+      retryAfterSeconds?: number;
+      retryAfterMs?: number;
+    }
+  | { kind: 'error-before'; spec: string }
+  | { kind: 'error-after'; spec: string; after: number }
+  | { kind: 'disconnect-after'; spec: string; after: number }
+  | { kind: 'stall'; spec: string; keepAlive: boolean }
+  | { kind: 'malformed-json'; spec: string; after: number }
+  | { kind: 'oversized-event'; spec: string; bytes: number }
+  | { kind: 'slow-headers'; spec: string; ms: number };
+
+/**
+ * The default size of an `oversized-event` fault: 5 MiB, above rxchat's default 4 MiB bound.
+ *
+ * @example
+ * ```ts
+ * parseFault('oversized-event').bytes === DEFAULT_OVERSIZED_BYTES; // true
+ * ```
+ */
+export const DEFAULT_OVERSIZED_BYTES = 5 * 1024 * 1024;
+
+/**
+ * How often `stall:keepalive` sends its `: keep-alive` comment, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * // An idle timeout above this still fires: comments are no data.
+ * client.stream(request, { timeout: { idle: 5 * KEEPALIVE_INTERVAL_MS } });
+ * ```
+ */
+export const KEEPALIVE_INTERVAL_MS = 100;
+
+const count = (text: string | undefined, spec: string, what: string): number => {
+  if (text === undefined || !/^\d+$/.test(text)) {
+    throw new RangeError(`Invalid fault "${spec}": ${what} must be a whole number`);
+  }
+  return Number(text);
+};
+
+/**
+ * Reads one fault spec; throws a `RangeError` naming the problem when it is not one.
+ *
+ * @example
+ * ```ts
+ * parseFault('error-after:2'); // { kind: 'error-after', after: 2, spec: 'error-after:2' }
+ * parseFault('stall:keepalive'); // { kind: 'stall', keepAlive: true, spec: 'stall:keepalive' }
+ * ```
+ */
+export function parseFault(input: FaultSpec): Fault {
+  const spec = String(input).trim();
+  const [kind, ...args] = spec.split(':');
+  const noArgs = () => {
+    if (args.length > 0) throw new RangeError(`Invalid fault "${spec}": ${kind} takes no argument`);
+  };
+  const oneArg = () => {
+    if (args.length > 1) throw new RangeError(`Invalid fault "${spec}": too many arguments`);
+    return args[0];
+  };
+  switch (kind) {
+    case 'status': {
+      const status = count(args[0], spec, 'the status');
+      if (status < 400 || status > 599) {
+        throw new RangeError(`Invalid fault "${spec}": the status must be 400..599`);
+      }
+      const fault: Fault = { kind: 'status', spec, status };
+      for (const option of args.slice(1)) {
+        const [name, value] = option.split('=');
+        if (name === 'retry-after') fault.retryAfterSeconds = count(value, spec, 'retry-after');
+        else if (name === 'retry-after-ms')
+          fault.retryAfterMs = count(value, spec, 'retry-after-ms');
+        else throw new RangeError(`Invalid fault "${spec}": unknown option "${option}"`);
+      }
+      return fault;
+    }
+    case 'error-before':
+      noArgs();
+      return { kind, spec };
+    case 'error-after':
+    case 'disconnect-after':
+      return { kind, spec, after: count(oneArg(), spec, 'N') };
+    case 'stall': {
+      const mode = oneArg();
+      if (mode !== undefined && mode !== 'keepalive') {
+        throw new RangeError(`Invalid fault "${spec}": use stall or stall:keepalive`);
+      }
+      return { kind, spec, keepAlive: mode === 'keepalive' };
+    }
+    case 'malformed-json': {
+      const after = oneArg();
+      return { kind, spec, after: after === undefined ? 0 : count(after, spec, 'N') };
+    }
+    case 'oversized-event': {
+      const bytes = oneArg();
+      return {
+        kind,
+        spec,
+        bytes: bytes === undefined ? DEFAULT_OVERSIZED_BYTES : count(bytes, spec, 'BYTES'),
+      };
+    }
+    case 'slow-headers':
+      return { kind, spec, ms: count(oneArg(), spec, 'MS') };
+    default:
+      throw new RangeError(
+        `Unknown fault "${spec}": use status:CODE, error-before, error-after:N, disconnect-after:N, ` +
+          'stall[:keepalive], malformed-json[:N], oversized-event[:BYTES] or slow-headers:MS',
+      );
+  }
+}
+
+/**
+ * Reads the faults of the server's options or of an `x-mock-fault` header (specs separated by
+ * commas; `none` or an empty value means no fault, to switch the server's faults off for one
+ * request).
+ *
+ * @example
+ * ```ts
+ * parseFaults('slow-headers:100, error-after:2').map((f) => f.kind); // ['slow-headers', 'error-after']
+ * parseFaults('none'); // []
+ * ```
+ */
+export function parseFaults(input: FaultSpec | readonly FaultSpec[] | undefined): Fault[] {
+  if (input === undefined) return [];
+  const specs = (typeof input === 'string' ? [input] : input)
+    .flatMap((spec) => String(spec).split(','))
+    .map((spec) => spec.trim())
+    .filter((spec) => spec !== '' && spec !== 'none');
+  return specs.map(parseFault);
+}
+
+/**
+ * What a streamed response writes: its frames in order, then how it ends: `end` (the response
+ * ends), `destroy` (the socket is destroyed), `stall` (nothing more, until the client leaves) or
+ * `keepalive` (a comment every {@link KEEPALIVE_INTERVAL_MS}, until the client leaves).
+ *
+ * @example
+ * ```ts
+ * const script = scriptStream(dialect.stream(answer, options), faults, errorFrames);
+ * for (const frame of script.frames) res.write(frame.text);
+ * if (script.ending === 'end') res.end();
+ * ```
+ */
+export interface StreamScript {
+  frames: SseFrame[];
+  ending: 'end' | 'destroy' | 'stall' | 'keepalive';
+}
+
+/**
+ * Builds the error frames of `error-before` (a rate limit) or `error-after` (a server error), in
+ * the dialect of the stream.
+ *
+ * @example
+ * ```ts
+ * const errorFrames: ErrorFramesOf = (fault) =>
+ *   dialect.errorFrames(answer, rateLimitError(` (mock fault ${fault.spec})`), 429);
+ * ```
+ */
+export type ErrorFramesOf = (
+  fault: Extract<Fault, { kind: 'error-before' | 'error-after' }>,
+) => SseFrame[];
+
+/**
+ * Applies the stream faults to a dialect's frames: inserts broken or oversized events, and cuts
+ * the stream where the first ending fault (`error-before`, `error-after`, `disconnect-after`,
+ * `stall`) says. Faults that do not shape a stream (`status`, `slow-headers`) are ignored here.
+ *
+ * @example
+ * ```ts
+ * const { frames, ending } = scriptStream(frames, [parseFault('disconnect-after:3')], errorFrames);
+ * // frames stop after the third token chunk; ending === 'destroy'
+ * ```
+ */
+export function scriptStream(
+  frames: readonly SseFrame[],
+  faults: readonly Fault[],
+  errorFramesOf: ErrorFramesOf,
+): StreamScript {
+  const tokenEnds: number[] = [];
+  frames.forEach((frame, i) => {
+    if (frame.tokens) tokenEnds.push(i + 1);
+  });
+  const firstData = frames.findIndex((frame) => frame.kind === 'data');
+  const afterFirstData = firstData === -1 ? 0 : firstData + 1;
+  // Where "after N token chunks" is: before the first token chunk for 0, after the last one for
+  // any N past the end.
+  const afterTokens = (n: number): number => {
+    if (tokenEnds.length === 0) return afterFirstData;
+    if (n === 0) return tokenEnds[0]! - 1;
+    return tokenEnds[Math.min(n, tokenEnds.length) - 1]!;
+  };
+
+  const inserts = new Map<number, SseFrame[]>();
+  const insert = (at: number, frame: SseFrame) =>
+    inserts.set(at, [...(inserts.get(at) ?? []), frame]);
+  // The ending fault that cuts earliest wins (the first listed, on a tie).
+  type Cut = { at: number; ending: StreamScript['ending']; closing: SseFrame[] };
+  let cut = undefined as Cut | undefined;
+  const cutAt = (at: number, ending: StreamScript['ending'], closing: SseFrame[] = []) => {
+    if (!cut || at < cut.at) cut = { at, ending, closing };
+  };
+
+  for (const fault of faults) {
+    switch (fault.kind) {
+      case 'error-before':
+        cutAt(Math.max(0, firstData), 'end', errorFramesOf(fault));
+        break;
+      case 'error-after':
+        cutAt(afterTokens(fault.after), 'end', errorFramesOf(fault));
+        break;
+      case 'disconnect-after':
+        cutAt(afterTokens(fault.after), 'destroy');
+        break;
+      case 'stall':
+        cutAt(afterFirstData, fault.keepAlive ? 'keepalive' : 'stall');
+        break;
+      case 'malformed-json':
+        // A data line whose JSON breaks off mid-string (the event itself is complete).
+        insert(afterTokens(fault.after), {
+          text: 'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"cut off\n\n',
+          kind: 'data',
+          tokens: false,
+        });
+        break;
+      case 'oversized-event':
+        // Valid JSON with no choices: a client with a large enough bound reads past it unharmed.
+        insert(afterFirstData, {
+          text: `data: {"object":"chat.completion.chunk","choices":[],"mock_padding":"${'x'.repeat(fault.bytes)}"}\n\n`,
+          kind: 'data',
+          tokens: false,
+        });
+        break;
+      default:
+        break;
+    }
+  }
+
+  const end = cut?.at ?? frames.length;
+  const out: SseFrame[] = [];
+  for (let i = 0; i <= end; i++) {
+    out.push(...(inserts.get(i) ?? []));
+    if (i < end) out.push(frames[i]!);
+  }
+  out.push(...(cut?.closing ?? []));
+  return { frames: out, ending: cut?.ending ?? 'end' };
+}

@@ -1,0 +1,12 @@
+// rxchat/mock-server: a real OpenAI-compatible server on loopback (node:http only) that streams
+// deterministic answers in the dialects of real providers, with realistic pacing and injected
+// faults. Node only; named exports only.
+
+export { startMockServer } from './server';
+export type { MockConnection, MockRequest, MockServer, MockServerOptions } from './server';
+export { DIALECT_NAMES } from './dialects';
+export type { DialectName } from './dialects';
+export type { FaultSpec } from './faults';
+export { REALISTIC_PACE } from './pacing';
+export type { PaceOptions, PaceSetting } from './pacing';
+export { mockAnswerText } from './answers';

@@ -1,0 +1,635 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  ApiError,
+  errorForStatus,
+  invalidRequest,
+  rateLimitError,
+  serverError,
+  type ApiErrorObject,
+} from './api-errors';
+import { completionTokens, MOCK_CREATED, planAnswer, type PlannedAnswer } from './answers';
+import {
+  dialectOf,
+  DIALECT_NAMES,
+  isDialectName,
+  type Dialect,
+  type DialectName,
+} from './dialects';
+import {
+  KEEPALIVE_INTERVAL_MS,
+  parseFaults,
+  scriptStream,
+  type Fault,
+  type FaultSpec,
+  type StreamScript,
+} from './faults';
+import { ResponseLifetime } from './lifetime';
+import { createPacer, resolvePace, type PaceOptions, type PaceSetting } from './pacing';
+import { validateChatBody, type ChatBody } from './validate';
+
+/**
+ * Options of {@link startMockServer}. Every field has a default; the `x-mock-dialect`,
+ * `x-mock-fault` and `x-mock-pace` request headers override `dialect`, `fault` and `pace` for
+ * one request.
+ *
+ * @example
+ * ```ts
+ * const server = await startMockServer({
+ *   dialect: 'openrouter',
+ *   pace: 'realistic',
+ *   fault: 'error-after:5',
+ *   apiKey: 'sk-mock',
+ *   models: ['mock-1', 'mock-large'],
+ * });
+ * ```
+ */
+export interface MockServerOptions {
+  /** The port; default 0 (any free port; read the chosen one from {@link MockServer.url}). */
+  port?: number;
+  /** The interface; default `'127.0.0.1'` (loopback only unless told otherwise). */
+  host?: string;
+  /** The provider dialect of every answer; default `'openai'`. */
+  dialect?: DialectName;
+  /** Default `'none'`: no waits at all (for tests). `'realistic'` is {@link REALISTIC_PACE}. */
+  pace?: PaceSetting;
+  /** Faults injected into every request (see {@link FaultSpec} for the forms); default none. */
+  fault?: FaultSpec | FaultSpec[];
+  /**
+   * When set, requests without `Authorization: Bearer <apiKey>` get 401 `invalid_api_key` (the
+   * `azure` dialect also accepts Azure's `api-key: <apiKey>` header).
+   */
+  apiKey?: string;
+  /** What `GET /v1/models` lists; default `['mock-1']`. Any model may be asked for. */
+  models?: string[];
+}
+
+/**
+ * A request the server received, recorded once its body had arrived.
+ *
+ * @example
+ * ```ts
+ * const [request] = server.requests;
+ * expect(request.headers['fc-customer']).toBe('acme');
+ * expect(await request.closed).toEqual({ byClient: true }); // the client unsubscribed
+ * ```
+ */
+export interface MockRequest {
+  method: string;
+  /** The path, without the query: `/v1/chat/completions`. */
+  path: string;
+  /** The request target as sent, with its query: `/v1/chat/completions?api-version=1`. */
+  url: string;
+  /** The headers, with lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+  /** The body parsed as JSON; `undefined` when empty or not JSON. */
+  body: unknown;
+  /** The dialect this request was answered in (the server's, or `x-mock-dialect`). */
+  dialect: DialectName;
+  /** The faults applied to this request (the server's, or those of `x-mock-fault`). */
+  faults: FaultSpec[];
+  /**
+   * Resolves when the response ended (`byClient: false`) or the client went away before it
+   * ended (`byClient: true`). A fault that cuts the connection, or {@link MockServer.close},
+   * counts as the server's doing.
+   */
+  closed: Promise<{ byClient: boolean }>;
+}
+
+/**
+ * A TCP connection the server accepted.
+ *
+ * @example
+ * ```ts
+ * await server.connections[0].closed; // the client's socket is gone
+ * ```
+ */
+export interface MockConnection {
+  /** The client's port, telling connections apart. */
+  remotePort: number;
+  /** Resolves when the socket has closed. */
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+/**
+ * A running mock server.
+ *
+ * @example
+ * ```ts
+ * const server = await startMockServer();
+ * const client = createChatClient({ baseURL: server.url, apiKey: 'any' });
+ * // ...
+ * await server.close();
+ * ```
+ */
+export interface MockServer {
+  /** The API root, e.g. `http://127.0.0.1:41234/v1`. */
+  url: string;
+  /** Closes every connection and the server, and clears every timer. Idempotent. */
+  close(): Promise<void>;
+  /** Every request, in order. */
+  requests: MockRequest[];
+  /** Every TCP connection accepted, in order. */
+  connections: MockConnection[];
+}
+
+/** The most a request body may hold before the server answers 413. */
+const MAX_REQUEST_BODY = 16 * 1024 * 1024;
+
+/** The routes and their one method. */
+const ROUTES: Record<string, string> = {
+  '/v1/chat/completions': 'POST',
+  '/v1/models': 'GET',
+};
+
+interface Defaults {
+  dialect: DialectName;
+  faults: Fault[];
+  pace: PaceOptions;
+  apiKey: string | undefined;
+  models: string[];
+}
+
+/** One request's choices, after the `x-mock-*` headers; `problem` when a header is invalid. */
+interface Selection {
+  dialect: DialectName;
+  faults: Fault[];
+  pace: PaceOptions;
+  problem?: ApiErrorObject;
+}
+
+function resolveDefaults(options: MockServerOptions): Defaults {
+  const dialect = options.dialect ?? 'openai';
+  if (!isDialectName(dialect)) {
+    throw new RangeError(`Unknown dialect "${String(dialect)}": use ${DIALECT_NAMES.join(', ')}`);
+  }
+  const models = options.models ?? ['mock-1'];
+  if (!Array.isArray(models) || !models.every((m) => typeof m === 'string' && m !== '')) {
+    throw new RangeError('models must be an array of non-empty strings');
+  }
+  return {
+    dialect,
+    faults: parseFaults(options.fault),
+    pace: resolvePace(options.pace ?? 'none'),
+    apiKey: options.apiKey,
+    models: [...models],
+  };
+}
+
+const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+function select(headers: IncomingHttpHeaders, defaults: Defaults): Selection {
+  const selection: Selection = { ...defaults };
+  const dialect = header(headers, 'x-mock-dialect')?.trim();
+  if (dialect !== undefined) {
+    if (isDialectName(dialect)) selection.dialect = dialect;
+    else {
+      selection.problem = invalidRequest(
+        `Unknown x-mock-dialect "${dialect}": use ${DIALECT_NAMES.join(', ')}`,
+        'x-mock-dialect',
+      );
+    }
+  }
+  const fault = header(headers, 'x-mock-fault');
+  if (fault !== undefined) {
+    try {
+      selection.faults = parseFaults(fault);
+    } catch (error) {
+      selection.problem = invalidRequest((error as Error).message, 'x-mock-fault');
+    }
+  }
+  const pace = header(headers, 'x-mock-pace')?.trim();
+  if (pace !== undefined) {
+    if (pace === 'none' || pace === 'realistic') selection.pace = resolvePace(pace);
+    else {
+      selection.problem = invalidRequest(
+        `Unknown x-mock-pace "${pace}": use none or realistic`,
+        'x-mock-pace',
+      );
+    }
+  }
+  return selection;
+}
+
+const urlHost = (host: string) => {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+};
+
+/**
+ * Starts a real OpenAI-compatible server on loopback (`node:http` only) that streams
+ * deterministic answers in the dialects of real providers, with optional realistic pacing and
+ * injected faults. It records every request and connection, so tests can assert what the client
+ * sent and when it hung up.
+ *
+ * Routes: `POST /v1/chat/completions` (streaming with `stream: true`, else one JSON completion)
+ * and `GET /v1/models`. Errors are OpenAI-style JSON: 400 `invalid_request_error` naming the
+ * `param` (invalid JSON, missing `model`, missing or empty `messages`, ...), 401
+ * `invalid_api_key`, 404 for unknown routes, 405 for a wrong method.
+ *
+ * Answers follow {@link mockAnswerText}; `n`, `max_tokens` / `max_completion_tokens`,
+ * `stream_options.include_usage` and `tools` / `tool_choice` are honoured.
+ *
+ * @example
+ * ```ts
+ * import { startMockServer } from 'rxchat/mock-server';
+ * import { createChatClient, contentDeltas } from 'rxchat';
+ *
+ * const server = await startMockServer({ pace: 'realistic', dialect: 'groq' });
+ * const client = createChatClient({ baseURL: server.url, apiKey: 'unused' });
+ * client
+ *   .stream({ model: 'mock-1', messages: [{ role: 'user', content: 'Hi!' }] })
+ *   .pipe(contentDeltas())
+ *   .subscribe({ next: (text) => process.stdout.write(text), complete: () => server.close() });
+ *
+ * // A fault for one request only:
+ * client.stream(request, { headers: { 'x-mock-fault': 'error-after:3' } });
+ * ```
+ */
+export async function startMockServer(options: MockServerOptions = {}): Promise<MockServer> {
+  const defaults = resolveDefaults(options);
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  const requests: MockRequest[] = [];
+  const connections: MockConnection[] = [];
+  const live = new Set<ResponseLifetime>();
+  let closing = false;
+
+  const server = createServer((req, res) => {
+    const lifetime = new ResponseLifetime();
+    live.add(lifetime);
+    // Whether the response ended, or the server cut it on purpose: a later 'close' is then not
+    // the client going away.
+    let endedByServer = false;
+    const cutByServer = () => {
+      endedByServer = true;
+      res.socket?.destroy();
+    };
+    const closed = new Promise<{ byClient: boolean }>((resolve) => {
+      res.once('finish', () => {
+        endedByServer = true;
+        resolve({ byClient: false });
+      });
+      res.once('close', () => {
+        lifetime.end();
+        live.delete(lifetime);
+        resolve({ byClient: !endedByServer && !closing });
+      });
+    });
+    // Writing to a socket the client already closed must not crash the server.
+    res.on('error', () => undefined);
+    req.on('error', () => undefined);
+
+    const pieces: Buffer[] = [];
+    let size = 0;
+    req.on('data', (piece: Buffer) => {
+      size += piece.length;
+      if (size <= MAX_REQUEST_BODY) pieces.push(piece);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(pieces).toString('utf8');
+      let body: unknown;
+      let bodyIsJson = false;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+        bodyIsJson = text !== '';
+      } catch {
+        body = undefined;
+      }
+      const url = req.url ?? '/';
+      const path = url.split('?')[0]!;
+      const selection = select(req.headers, defaults);
+      const record: MockRequest = {
+        method: req.method ?? '',
+        path,
+        url,
+        headers: req.headers,
+        body,
+        dialect: selection.dialect,
+        faults: selection.faults.map((fault) => fault.spec),
+        closed,
+      };
+      requests.push(record);
+      const context: Context = {
+        req,
+        res,
+        lifetime,
+        selection,
+        defaults,
+        requestId: `req_mock_${requests.length}`,
+        cutByServer,
+        body,
+        bodyIsJson,
+        tooLarge: size > MAX_REQUEST_BODY,
+        path,
+      };
+      respond(context).catch(() => {
+        // A bug must not take the process down: answer 500 if nothing went out yet, else cut.
+        if (res.headersSent) res.destroy();
+        else sendError(res, 500, serverError(' (mock server failure)'), context.requestId);
+      });
+    });
+  });
+
+  server.on('connection', (socket: Socket) => {
+    let isClosed = false;
+    const closedPromise = new Promise<void>((resolve) =>
+      socket.once('close', () => {
+        isClosed = true;
+        resolve();
+      }),
+    );
+    socket.on('error', () => undefined);
+    connections.push({
+      remotePort: socket.remotePort ?? 0,
+      closed: closedPromise,
+      isClosed: () => isClosed,
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  let closeOnce: Promise<void> | undefined;
+
+  return {
+    url: `http://${urlHost(host)}:${address.port}/v1`,
+    requests,
+    connections,
+    close() {
+      closeOnce ??= new Promise<void>((resolve) => {
+        closing = true;
+        for (const lifetime of live) lifetime.end();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closeOnce;
+    },
+  };
+}
+
+/** Everything one response needs. */
+interface Context {
+  req: IncomingMessage;
+  res: ServerResponse;
+  lifetime: ResponseLifetime;
+  selection: Selection;
+  defaults: Defaults;
+  requestId: string;
+  /** Destroys the socket as a fault (so `closed` reports `byClient: false`). */
+  cutByServer(): void;
+  /** The parsed body (`undefined` unless `bodyIsJson`). */
+  body: unknown;
+  bodyIsJson: boolean;
+  tooLarge: boolean;
+  path: string;
+}
+
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  error: ApiErrorObject,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(res, status, { error }, { 'x-request-id': requestId, ...headers });
+}
+
+/** The response headers of a `status:CODE` fault. */
+function retryHeaders(fault: Extract<Fault, { kind: 'status' }>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (fault.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(fault.retryAfterSeconds);
+  }
+  if (fault.retryAfterMs !== undefined) {
+    headers['retry-after-ms'] = String(fault.retryAfterMs);
+    headers['retry-after'] ??= String(Math.ceil(fault.retryAfterMs / 1000));
+  }
+  return headers;
+}
+
+async function respond(context: Context): Promise<void> {
+  const { req, res, lifetime, selection, defaults, requestId, path } = context;
+  const faults = selection.faults;
+  const fail = (status: number, error: ApiErrorObject, headers: Record<string, string> = {}) =>
+    sendError(res, status, error, requestId, headers);
+
+  const slow = faults.find((fault) => fault.kind === 'slow-headers');
+  if (slow && !(await lifetime.sleep(slow.ms))) return;
+
+  const method = ROUTES[path];
+  if (method === undefined) {
+    return fail(404, invalidRequest(`Invalid URL (${req.method} ${path})`, null));
+  }
+  if (req.method !== method) {
+    return fail(
+      405,
+      invalidRequest(`Method ${req.method} is not allowed for ${path}; use ${method}`, null),
+      { allow: method },
+    );
+  }
+  if (defaults.apiKey !== undefined) {
+    const authorization = header(req.headers, 'authorization');
+    const azureKey = selection.dialect === 'azure' ? header(req.headers, 'api-key') : undefined;
+    if (authorization !== `Bearer ${defaults.apiKey}` && azureKey !== defaults.apiKey) {
+      const message =
+        authorization === undefined && azureKey === undefined
+          ? "You didn't provide an API key. Send it in an Authorization header: Bearer YOUR_KEY."
+          : 'Incorrect API key provided.';
+      return fail(401, { ...invalidRequest(message, null), code: 'invalid_api_key' });
+    }
+  }
+  if (selection.problem) return fail(400, selection.problem);
+  const status = faults.find((fault) => fault.kind === 'status');
+  if (status) {
+    return fail(status.status, errorForStatus(status.status, status.spec), retryHeaders(status));
+  }
+
+  if (path === '/v1/models') {
+    return sendJson(
+      res,
+      200,
+      {
+        object: 'list',
+        data: defaults.models.map((id) => ({
+          id,
+          object: 'model',
+          created: MOCK_CREATED,
+          owned_by: 'rxchat-mock',
+        })),
+      },
+      { 'x-request-id': requestId },
+    );
+  }
+
+  if (context.tooLarge) {
+    return fail(413, invalidRequest('The request body is too large.', null));
+  }
+  if (!context.bodyIsJson) {
+    return fail(
+      400,
+      invalidRequest(
+        'We could not parse the JSON body of your request. The body must be a JSON object.',
+        null,
+      ),
+    );
+  }
+  let body: ChatBody;
+  try {
+    body = validateChatBody(context.body);
+  } catch (error) {
+    if (error instanceof ApiError) return fail(error.status, error.error, error.headers);
+    throw error;
+  }
+
+  const answer = planAnswer(body);
+  const dialect = dialectOf(selection.dialect);
+  if (body.stream) return streamAnswer(context, dialect, answer, body);
+  return jsonAnswer(context, dialect, answer);
+}
+
+async function streamAnswer(
+  context: Context,
+  dialect: Dialect,
+  answer: PlannedAnswer,
+  body: ChatBody,
+): Promise<void> {
+  const { res, lifetime, selection, requestId } = context;
+  const faults = selection.faults;
+  const errorBefore = faults.find((fault) => fault.kind === 'error-before');
+  if (errorBefore && dialect.errorsBeforeStreamAreJson) {
+    // F5: an error before the stream starts is a plain JSON response.
+    return sendError(res, 429, rateLimitError(` (mock fault ${errorBefore.spec})`), requestId);
+  }
+
+  const script: StreamScript = scriptStream(
+    dialect.stream(answer, { includeUsage: body.includeUsage }),
+    faults,
+    (fault) =>
+      fault.kind === 'error-before'
+        ? dialect.errorFrames(answer, rateLimitError(` (mock fault ${fault.spec})`), 429)
+        : dialect.errorFrames(answer, serverError(` (mock fault ${fault.spec})`), 500),
+  );
+
+  res.writeHead(200, {
+    'content-type': dialect.contentType,
+    'cache-control': 'no-cache',
+    ...dialect.headers(requestId),
+  });
+  res.flushHeaders();
+
+  const pacer = createPacer(selection.pace, answer.seed);
+  let waitedFirst = false;
+  const { frames, ending } = script;
+  for (let i = 0; i < frames.length; i++) {
+    const frame = frames[i]!;
+    let wait = 0;
+    if (!waitedFirst && frame.kind !== 'comment') {
+      waitedFirst = true;
+      wait = pacer.first();
+    } else if (frame.tokens) {
+      wait = pacer.token();
+    }
+    if (wait > 0 && !(await lifetime.sleep(wait))) return;
+    if (!lifetime.alive) return;
+    // The socket is destroyed only once the last frame has been handed to the OS.
+    const last = i === frames.length - 1 && ending === 'destroy';
+    const accepted = res.write(frame.text, last ? () => context.cutByServer() : undefined);
+    if (!accepted && !(await lifetime.drained(res))) return;
+  }
+
+  switch (ending) {
+    case 'end':
+      res.end();
+      return;
+    case 'destroy':
+      if (frames.length === 0) context.cutByServer();
+      return;
+    case 'keepalive':
+      lifetime.every(KEEPALIVE_INTERVAL_MS, () => res.write(': keep-alive\n\n'));
+      return;
+    case 'stall':
+      return;
+  }
+}
+
+async function jsonAnswer(
+  context: Context,
+  dialect: Dialect,
+  answer: PlannedAnswer,
+): Promise<void> {
+  const { res, lifetime, selection, requestId } = context;
+  const faults = selection.faults;
+  const faultOf = <K extends Fault['kind']>(kind: K) =>
+    faults.find((fault): fault is Extract<Fault, { kind: K }> => fault.kind === kind);
+
+  // A JSON answer comes when it is whole: after the first-token wait and every token's.
+  const pacer = createPacer(selection.pace, answer.seed);
+  let wait = pacer.first();
+  for (let i = completionTokens(answer, false); i > 0; i--) wait += pacer.token();
+  if (wait > 0 && !(await lifetime.sleep(wait))) return;
+
+  // Without a stream, errors are statuses.
+  const errorBefore = faultOf('error-before');
+  if (errorBefore) {
+    return sendError(res, 429, rateLimitError(` (mock fault ${errorBefore.spec})`), requestId);
+  }
+  const errorAfter = faultOf('error-after');
+  if (errorAfter) {
+    return sendError(res, 500, serverError(` (mock fault ${errorAfter.spec})`), requestId);
+  }
+
+  const completion = dialect.completion(answer);
+  const oversized = faultOf('oversized-event');
+  if (oversized) completion.mock_padding = 'x'.repeat(oversized.bytes);
+  let text = JSON.stringify(completion);
+  if (faultOf('malformed-json')) text = text.slice(0, Math.floor(text.length / 2));
+  const bytes = Buffer.from(text, 'utf8');
+  const headers = {
+    'content-type': 'application/json',
+    'x-request-id': requestId,
+    ...dialect.headers(requestId),
+  };
+
+  if (faultOf('stall')) {
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': bytes.length });
+  if (faultOf('disconnect-after')) {
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => context.cutByServer());
+    return;
+  }
+  res.end(bytes);
+}
