@@ -1,11 +1,16 @@
 import { defineConfig } from 'tsup';
 
 // Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point: the
-// browser-safe core, the Node build with undici, and rxchat/testing) and
+// browser-safe core, the Node build with undici, rxchat/testing and rxchat/mock-server) and
 // the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' },
+    entry: {
+      index: 'src/index.ts',
+      node: 'src/node.ts',
+      testing: 'src/testing/index.ts',
+      'mock-server': 'src/mock-server/index.ts',
+    },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
     sourcemap: true,

@@ -1,15 +1,72 @@
 #!/usr/bin/env node
+import { startMockServer } from '../mock-server';
+import { CHAT_USAGE, errorLine, runChat, type ChatIo } from './chat';
+import { readBytes } from './read-stream';
 import { runInspect, UsageError } from './inspect';
+import { runServe, SERVE_USAGE } from './serve';
+import { isFancy, type Terminal } from './terminal';
+import { lastValueFrom, reduce } from 'rxjs';
 
 const USAGE = `Usage:
+  ${CHAT_USAGE}
+  ${SERVE_USAGE}
   rxchat inspect [--jsonl] FILE...   run recorded SSE transcripts through the pipeline (- reads stdin)
   rxchat --help                      show this help`;
+
+const terminal: Terminal = {
+  fancy: isFancy(process.stderr, process.env),
+  write: (text) => void process.stdout.write(text),
+  error: (text) => void process.stderr.write(text),
+};
+
+/**
+ * Ctrl-C: the first one goes to the running command (which closes its connection and exits
+ * 130); any further one exits at once, so nothing can leave a hung process.
+ */
+function onInterrupt(handler: () => void): () => void {
+  let count = 0;
+  const listener = () => {
+    if (++count === 1) handler();
+    else process.exit(130);
+  };
+  process.on('SIGINT', listener);
+  return () => {
+    // Stay armed for a second Ctrl-C while the command winds down.
+    if (count === 0) process.off('SIGINT', listener);
+  };
+}
+
+const chatIo: ChatIo = {
+  terminal,
+  env: process.env,
+  stdinIsTTY: process.stdin.isTTY === true,
+  readStdin: () => {
+    // One streaming decoder, so a character split between two reads stays whole.
+    const decoder = new TextDecoder();
+    return lastValueFrom(
+      readBytes('-').pipe(
+        reduce((text, bytes) => text + decoder.decode(bytes, { stream: true }), ''),
+      ),
+    ).then((text) => text + decoder.decode());
+  },
+  onInterrupt,
+  startMockServer: () => startMockServer({ pace: 'realistic' }),
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const out = (line: string) => process.stdout.write(`${line}\n`);
   try {
     switch (command) {
+      case 'chat':
+        return await runChat(rest, chatIo);
+      case 'serve': {
+        const stopped = new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        return await runServe(rest, startMockServer, out, stopped);
+      }
       case 'inspect':
         return await runInspect(rest, out);
       case undefined:
@@ -35,7 +92,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`rxchat: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorLine(error)}\n`);
     process.exitCode = 1;
   },
 );

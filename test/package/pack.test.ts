@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -144,6 +144,23 @@ describe('the packed package', () => {
     expect(inputs.filter((path) => /undici|^node:|dist\/node\./.test(path))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/from ["']node:|require\(["']node:|undici/);
+  });
+
+  it('streams an answer with the packed bin from the built-in mock server', () => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !/^(OPENAI_|RXCHAT_)/.test(k)),
+    );
+    const result = spawnSync('node', ['node_modules/rxchat/dist/cli.cjs', 'chat', 'Hi there'], {
+      cwd: project,
+      env,
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Hi there');
+    expect(result.stderr).toMatch(/built-in mock server/);
+    expect(result.stderr).toMatch(/\[usage\] prompt=\d+ completion=\d+ total=\d+/);
+    const code = `const m = require('rxchat/mock-server'); console.log(typeof m.startMockServer);`;
+    expect(run('node', ['-e', code], project).trim()).toBe('function');
   });
 
   it('runs the rxchat bin', () => {

@@ -1,0 +1,49 @@
+import type { DialectName, MockServer, MockServerOptions } from '../mock-server';
+import { last, numberFlag, parseArgs } from './args';
+import { UsageError } from './inspect';
+
+export const SERVE_USAGE = `rxchat serve [options]               run the built-in OpenAI-compatible mock server
+    --port N             port (default 0: any free port)
+    --host HOST          interface (default 127.0.0.1; loopback only unless told otherwise)
+    --dialect NAME       openai, azure, openrouter, groq, deepseek, mistral, vllm, no-done, …
+    --pace MODE          realistic (default) or none
+    --fault SPEC         inject a fault into every response (repeatable), e.g. status:429,
+                         error-before, error-after:3, disconnect-after:5, stall:keepalive
+    --api-key KEY        require this bearer key
+  Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout; Ctrl-C stops it.`;
+
+/** Parses `rxchat serve` flags into mock server options. */
+export function serveOptions(argv: string[]): MockServerOptions {
+  const args = parseArgs(argv, ['port', 'host', 'dialect', 'pace', 'fault', 'api-key']);
+  if (args.positional.length > 0) throw new UsageError(`serve: unexpected ${args.positional[0]}`);
+  const pace = last(args, 'pace') ?? 'realistic';
+  if (pace !== 'realistic' && pace !== 'none') {
+    throw new UsageError(`--pace must be realistic or none, not ${pace}`);
+  }
+  const options: MockServerOptions = { pace };
+  const port = numberFlag(args, 'port');
+  if (port !== undefined) options.port = port;
+  const host = last(args, 'host');
+  if (host !== undefined) options.host = host;
+  const dialect = last(args, 'dialect');
+  if (dialect !== undefined) options.dialect = dialect as DialectName;
+  const faults = args.flags.get('fault');
+  if (faults) options.fault = faults;
+  const apiKey = last(args, 'api-key');
+  if (apiKey !== undefined) options.apiKey = apiKey;
+  return options;
+}
+
+/** `rxchat serve`: starts the server, prints its URL, and runs until `stopped` resolves. */
+export async function runServe(
+  argv: string[],
+  start: (options: MockServerOptions) => Promise<MockServer>,
+  out: (line: string) => void,
+  stopped: Promise<void>,
+): Promise<number> {
+  const server = await start(serveOptions(argv));
+  out(server.url);
+  await stopped;
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,212 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { lastValueFrom } from 'rxjs';
+import { startMockServer, type MockServer } from '../../src/mock-server';
+import { createChatClient } from '../../src/node';
+import { settlesWithin } from '../helpers/loopback';
+
+// The CLI as a real child process (run from source with tsx in-process, so signals reach it
+// directly) against a real mock server.
+const root = resolve(__dirname, '../..');
+const KEY = 'sk-cli-test-SECRET-123456';
+
+interface Run {
+  child: ChildProcessWithoutNullStreams;
+  stdoutChunks: { at: number; text: string }[];
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function rxchat(args: string[], env: Record<string, string> = {}, stdin?: string): Run {
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(OPENAI_|RXCHAT_)/.test(k)),
+  );
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
+    { cwd: root, env: { ...clean, NO_COLOR: '', ...env } },
+  );
+  const stdoutChunks: { at: number; text: string }[] = [];
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (text: string) => stdoutChunks.push({ at: Date.now(), text }));
+  child.stderr.on('data', (text: string) => (stderr += text));
+  if (stdin !== undefined) child.stdin.end(stdin);
+  else child.stdin.end();
+  const exit = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
+  return {
+    child,
+    stdoutChunks,
+    stdout: () => stdoutChunks.map((c) => c.text).join(''),
+    stderr: () => stderr,
+    exit,
+  };
+}
+
+/** What the mock server answers to `prompt`, read with the library itself. */
+async function expectedAnswer(server: MockServer, prompt: string, system?: string) {
+  const messages = [
+    ...(system ? [{ role: 'system', content: system }] : []),
+    { role: 'user', content: prompt },
+  ];
+  const completion = await lastValueFrom(
+    createChatClient({ baseURL: server.url, apiKey: KEY }).complete({ model: 'mock-1', messages }),
+  );
+  return completion;
+}
+
+describe('rxchat chat', () => {
+  let server: MockServer;
+  afterEach(() => server?.close());
+
+  it('with no endpoint configured, answers from the built-in mock server, inline', async () => {
+    const run = rxchat(['chat', 'What is rxchat?']);
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toMatch(/built-in mock server at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(run.stderr()).toMatch(/\[usage\] prompt=\d+ completion=\d+ total=\d+\n$/);
+    server = await startMockServer();
+    const expected = await expectedAnswer(server, 'What is rxchat?');
+    expect(run.stdout()).toBe(`${expected.choices[0]!.message.content}\n`);
+    // Realistic pacing: the answer arrived in several writes spread over time, not at once.
+    expect(run.stdoutChunks.length).toBeGreaterThan(3);
+    expect(run.stdoutChunks.at(-1)!.at - run.stdoutChunks[0]!.at).toBeGreaterThan(100);
+    expect((run.stdout() + run.stderr()).includes('\u001b[')).toBe(false); // piped: no colour, no spinner
+  }, 20_000);
+
+  it('sends the model, system message, per-request headers and key to the endpoint', async () => {
+    server = await startMockServer({ apiKey: KEY });
+    const run = rxchat(
+      [
+        'chat',
+        '--model',
+        'mock-1',
+        '--system',
+        'Be terse.',
+        '--header',
+        'FC-Customer: acme',
+        '--header',
+        'FC-Tag:cli.stream_chat',
+        'Hello',
+        'there',
+      ],
+      { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY },
+    );
+    expect(await run.exit).toBe(0);
+    const [received] = server.requests;
+    expect(received!.headers['fc-customer']).toBe('acme');
+    expect(received!.headers['fc-tag']).toBe('cli.stream_chat');
+    expect(received!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(received!.body).toMatchObject({
+      model: 'mock-1',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [
+        { role: 'system', content: 'Be terse.' },
+        { role: 'user', content: 'Hello there' },
+      ],
+    });
+    const expected = await expectedAnswer(server, 'Hello there', 'Be terse.');
+    expect(run.stdout()).toBe(`${expected.choices[0]!.message.content}\n`);
+    expect(run.stderr()).not.toContain(KEY);
+  }, 20_000);
+
+  it('prints the final completion with --format json and every event with --format ndjson', async () => {
+    server = await startMockServer();
+    const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY };
+    const expected = await expectedAnswer(server, 'Hi');
+
+    const json = rxchat(['chat', '--format', 'json', 'Hi'], env);
+    expect(await json.exit).toBe(0);
+    const completion = JSON.parse(json.stdout());
+    expect(completion.choices[0].message.content).toBe(expected.choices[0]!.message.content);
+    expect(completion.usage.total_tokens).toBeGreaterThan(0);
+
+    const ndjson = rxchat(['chat', '--format=ndjson', 'Hi'], env);
+    expect(await ndjson.exit).toBe(0);
+    const events = ndjson
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(events[0].type).toBe('response');
+    expect(events.at(-1).type).toBe('usage');
+    expect(events.filter((e) => e.type === 'chunk').length).toBeGreaterThan(3);
+  }, 20_000);
+
+  it('reads the prompt from stdin', async () => {
+    server = await startMockServer();
+    const run = rxchat(
+      ['chat'],
+      { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY },
+      'Piped prompt ✓\n',
+    );
+    expect(await run.exit).toBe(0);
+    expect(server.requests[0]!.body).toMatchObject({
+      messages: [{ role: 'user', content: 'Piped prompt ✓' }],
+    });
+  }, 20_000);
+
+  it('Ctrl-C mid-stream closes the connection and exits 130 without a stack trace', async () => {
+    server = await startMockServer({ pace: { firstTokenMs: 0, tokensPerSecond: 8 } });
+    const run = rxchat(['chat', 'Tell me a long story'], {
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: KEY,
+    });
+    await new Promise<void>((ready) => run.child.stdout.once('data', () => ready()));
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    const closed = await settlesWithin(server.requests[0]!.closed, 2000);
+    expect(closed).toBe(true);
+    expect(await server.requests[0]!.closed).toEqual({ byClient: true });
+    expect(run.stderr()).toContain('rxchat: interrupted');
+    expect(run.stderr()).not.toMatch(/\n\s+at /);
+  }, 20_000);
+
+  it('fails with one clear line and a non-zero exit, never printing the key', async () => {
+    server = await startMockServer({ apiKey: 'the-right-key' });
+    const run = rxchat(['chat', 'Hi'], { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY });
+    expect(await run.exit).toBe(1);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^rxchat: http_error: HTTP 401 Unauthorized: /);
+    expect(run.stderr() + run.stdout()).not.toContain(KEY);
+  }, 20_000);
+
+  it('says how many attempts a retried failure took', async () => {
+    server = await startMockServer({ fault: 'status:503' });
+    const run = rxchat(['chat', '--retries', '1', 'Hi'], {
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: KEY,
+    });
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toMatch(/^rxchat: http_error: HTTP 503 .*\(after 2 attempts\)\n$/);
+    expect(server.requests).toHaveLength(2);
+  }, 20_000);
+
+  it('rejects a bad command line with exit code 2', async () => {
+    const run = rxchat(['chat', '--format', 'xml', 'Hi']);
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toMatch(/--format must be text, json or ndjson/);
+  }, 20_000);
+});
+
+describe('rxchat serve', () => {
+  it('prints its URL, serves the API, and stops on Ctrl-C', async () => {
+    const run = rxchat(['serve', '--pace', 'none', '--dialect', 'groq']);
+    const url = await new Promise<string>((ready) =>
+      run.child.stdout.once('data', (line: string) => ready(line.trim())),
+    );
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    const completion = await lastValueFrom(
+      createChatClient({ baseURL: url }).complete({
+        model: 'mock-1',
+        messages: [{ role: 'user', content: 'Hi' }],
+      }),
+    );
+    expect(completion.choices[0]!.message.content).toBeTruthy();
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+  }, 20_000);
+});
