@@ -58,8 +58,11 @@ async function expectedAnswer(server: MockServer, prompt: string, system?: strin
 }
 
 describe('rxchat chat', () => {
-  let server: MockServer;
-  afterEach(() => server?.close());
+  let server: MockServer | undefined;
+  afterEach(async () => {
+    await server?.close();
+    server = undefined;
+  });
 
   it('with no endpoint configured, answers from the built-in mock server, inline', async () => {
     const run = rxchat(['chat', 'What is rxchat?']);
@@ -184,6 +187,66 @@ describe('rxchat chat', () => {
     expect(run.stderr()).toMatch(/^rxchat: http_error: HTTP 503 .*\(after 2 attempts\)\n$/);
     expect(server.requests).toHaveLength(2);
   }, 20_000);
+
+  it('sends reasoning to stderr and the answer to stdout', async () => {
+    server = await startMockServer({ dialect: 'deepseek' });
+    const run = rxchat(['chat', 'Think first'], {
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: KEY,
+    });
+    expect(await run.exit).toBe(0);
+    const expected = await expectedAnswer(server, 'Think first');
+    expect(run.stdout()).toBe(`${expected.choices[0]!.message.content}\n`);
+    expect(expected.choices[0]!.message.reasoning).toBeTruthy();
+    expect(run.stderr()).toContain(expected.choices[0]!.message.reasoning);
+  }, 20_000);
+
+  it('a second Ctrl-C exits at once, whatever the first is waiting for', async () => {
+    const slow = await startMockServer({ fault: 'slow-headers:5000' });
+    server = slow;
+    const run = rxchat(['chat', 'Hi'], { OPENAI_BASE_URL: slow.url, OPENAI_API_KEY: KEY });
+    await new Promise<void>((ready) => {
+      const poll = setInterval(() => {
+        if (slow.requests.length > 0) {
+          clearInterval(poll);
+          ready();
+        }
+      }, 10);
+    });
+    run.child.kill('SIGINT');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+  }, 20_000);
+
+  it('on a terminal, shows a spinner with elapsed time; NO_COLOR turns it off', async () => {
+    const onTty = async (noColor: boolean) => {
+      // `script` gives the child a pseudo-terminal, as a person's shell would.
+      const command = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'chat', 'Hi']
+        .map((part) => `'${part}'`)
+        .join(' ');
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^(OPENAI_|RXCHAT_|NO_COLOR)/.test(k)),
+      );
+      const child = spawn('script', ['-qefc', command, '/dev/null'], {
+        cwd: root,
+        env: { ...env, TERM: 'xterm', ...(noColor ? { NO_COLOR: '1' } : {}) },
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
+      child.stdin.end();
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      return { code, output };
+    };
+    const fancy = await onTty(false);
+    expect(fancy.code).toBe(0);
+    expect(fancy.output).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting \d+\.\ds/);
+    expect(fancy.output).toContain('\u001b[2K'); // the spinner erased before the answer
+    const plain = await onTty(true);
+    expect(plain.code).toBe(0);
+    expect(plain.output).not.toMatch(/waiting \d/);
+    expect(plain.output.includes('\u001b[')).toBe(false);
+    expect(plain.output).toContain('You said: "Hi"');
+  }, 30_000);
 
   it('rejects a bad command line with exit code 2', async () => {
     const run = rxchat(['chat', '--format', 'xml', 'Hi']);
