@@ -19,6 +19,8 @@ export interface ChatIo {
   stdinIsTTY: boolean;
   /** Registers the Ctrl-C handler; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
+  /** Registers what to do when stdout's reader goes away (EPIPE); returns the remover. */
+  onOutputClosed(handler: () => void): () => void;
   /** Starts the built-in mock server when no endpoint is configured. */
   startMockServer(): Promise<MockServer>;
 }
@@ -74,8 +76,11 @@ async function parseChat(argv: string[], io: ChatIo): Promise<ChatCommand> {
   const headers: Record<string, string> = {};
   for (const header of args.flags.get('header') ?? []) {
     const colon = header.indexOf(':');
-    if (colon <= 0) throw new UsageError(`--header wants NAME:VALUE, got ${header}`);
-    headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+    const name = header.slice(0, Math.max(colon, 0)).trim();
+    if (colon <= 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+      throw new UsageError(`--header wants NAME:VALUE with a valid header name, got ${header}`);
+    }
+    headers[name] = header.slice(colon + 1).trim();
   }
   let prompt = args.positional.join(' ');
   if (prompt === '-' || (prompt === '' && !io.stdinIsTTY)) prompt = (await io.readStdin()).trim();
@@ -98,9 +103,20 @@ async function parseChat(argv: string[], io: ChatIo): Promise<ChatCommand> {
     apiKey: io.env.RXCHAT_API_KEY || io.env.OPENAI_API_KEY || undefined,
     headers,
     includeUsage: !args.flags.has('no-usage'),
-    idle: numberFlag(args, 'timeout') ?? 600_000,
+    idle: timeoutFlag(numberFlag(args, 'timeout')),
     retries: numberFlag(args, 'retries') ?? 2,
   };
+}
+
+/** Timers cannot wait longer than this (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `--timeout MS`: default 10 minutes; 0 means none; above what a timer can wait is a mistake. */
+function timeoutFlag(ms: number | undefined): number {
+  if (ms === undefined) return 600_000;
+  if (ms === 0) return Infinity;
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--timeout must be at most ${MAX_TIMER_MS} ms`);
+  return ms;
 }
 
 /** `[usage] prompt=22 completion=41 total=63`, the line the seeds' clients print last. */
@@ -121,6 +137,10 @@ export function errorLine(error: unknown): string {
  * once and exits 130; a second Ctrl-C exits without waiting for anything.
  */
 export async function runChat(argv: string[], io: ChatIo): Promise<number> {
+  if (argv[0] === '-h' || argv[0] === '--help') {
+    io.terminal.write(`${CHAT_USAGE}\n`);
+    return 0;
+  }
   const command = await parseChat(argv, io);
   const { terminal } = io;
   let server: MockServer | undefined;
@@ -151,56 +171,86 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
       const accumulator = new CompletionAccumulator();
       let interrupted = 0;
       let wroteText = false;
-      let endsWithNewline = true;
+      // Whether the last thing written (to either stream, which may share one terminal) ended a
+      // line, so that reasoning, answer and messages never run into each other.
+      let atLineStart = true;
+      let reasoningOpen = false;
       const subscription = new Subscription();
 
       const finish = (code: number) => {
         spinner.stop();
         removeInterrupt();
+        removeOutputClosed();
         resolve(code);
+      };
+      /** A message on stderr, on a line of its own. */
+      const say = (line: string) => {
+        spinner.stop();
+        terminal.error(`${atLineStart ? '' : '\n'}${line}\n`);
+        atLineStart = true;
+        reasoningOpen = false;
       };
       const removeInterrupt = io.onInterrupt(() => {
         interrupted++;
         // Unsubscribing aborts the request: the server sees the connection close now.
         subscription.unsubscribe();
-        if (interrupted === 1) {
-          spinner.stop();
-          terminal.error(`${wroteText && !endsWithNewline ? '\n' : ''}rxchat: interrupted\n`);
-        }
+        if (interrupted === 1) say('rxchat: interrupted');
         finish(130);
+      });
+      // `rxchat chat … | head`: the reader is gone, so stop the request and end quietly.
+      const removeOutputClosed = io.onOutputClosed(() => {
+        subscription.unsubscribe();
+        finish(0);
       });
 
       const writeOut = (text: string) => {
         if (text === '') return;
         spinner.stop();
-        terminal.write(text);
+        if (reasoningOpen) {
+          terminal.error('\n');
+          reasoningOpen = false;
+        }
+        terminal.write(terminal.outputIsTTY ? printable(text) : text);
         wroteText = true;
-        endsWithNewline = text.endsWith('\n');
+        atLineStart = text.endsWith('\n');
+      };
+      const writeReasoning = (text: string) => {
+        spinner.stop();
+        terminal.error(dim(terminal, terminal.errorIsTTY ? printable(text) : text));
+        reasoningOpen = !text.endsWith('\n');
+        atLineStart = !reasoningOpen;
       };
 
       subscription.add(
         client.stream(command.request, { headers: command.headers }).subscribe({
           next(event) {
-            if (command.format === 'ndjson') return writeOut(`${JSON.stringify(event)}\n`);
             if (event.type === 'chunk') accumulator.add(event.chunk);
             else if (event.type === 'usage') accumulator.setUsage(event.usage);
+            if (command.format === 'ndjson') return writeOut(`${JSON.stringify(event)}\n`);
             if (command.format !== 'text' || event.type !== 'chunk') return;
             for (const choice of event.chunk.choices ?? []) {
               if ((choice.index ?? 0) !== 0 || !choice.delta) continue;
               const reasoning = reasoningOf(choice.delta);
-              if (reasoning) {
-                spinner.stop();
-                terminal.error(dim(terminal, reasoning));
-              }
+              if (reasoning) writeReasoning(reasoning);
               writeOut(contentOf(choice.delta) ?? '');
             }
           },
           error(error: unknown) {
-            if (wroteText && !endsWithNewline) terminal.write('\n');
-            spinner.stop();
-            terminal.error(`${errorLine(error)}\n`);
+            // What arrived is not lost: json prints the partial completion, ndjson ends with
+            // the error as an event, text has already shown it.
+            if (command.format === 'json') {
+              writeOut(`${JSON.stringify(accumulator.snapshot(), null, 2)}\n`);
+            } else if (command.format === 'ndjson') {
+              const json = RxChatError.isInstance(error)
+                ? error.toJSON()
+                : { message: String(error) };
+              writeOut(`${JSON.stringify({ type: 'error', error: json })}\n`);
+            } else if (wroteText && !atLineStart) {
+              writeOut('\n');
+            }
+            say(errorLine(error));
             const usage = RxChatError.isInstance(error) ? error.usage : null;
-            if (usage) terminal.error(`${usageLine(usage)}\n`);
+            if (usage) say(usageLine(usage));
             finish(1);
           },
           complete() {
@@ -208,10 +258,10 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
             if (command.format === 'json') {
               writeOut(`${JSON.stringify(completion, null, 2)}\n`);
             } else if (command.format === 'text') {
-              writeToolCalls(completion, writeOut, endsWithNewline);
-              if (wroteText && !endsWithNewline) writeOut('\n');
+              writeToolCalls(completion, writeOut, atLineStart);
+              if (wroteText && !atLineStart) writeOut('\n');
             }
-            terminal.error(`${usageLine(completion.usage)}\n`);
+            say(usageLine(completion.usage));
             finish(0);
           },
         }),
@@ -220,6 +270,15 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
   } finally {
     await server?.close();
   }
+}
+
+/**
+ * Text from a model, made safe for a terminal: control characters other than newline and tab
+ * are dropped, so provider text cannot move the cursor, clear the screen or retitle the window.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }
 
 function writeToolCalls(

@@ -15,9 +15,27 @@ const USAGE = `Usage:
 
 const terminal: Terminal = {
   fancy: isFancy(process.stderr, process.env),
-  write: (text) => void process.stdout.write(text),
+  outputIsTTY: process.stdout.isTTY === true,
+  errorIsTTY: process.stderr.isTTY === true,
+  write: (text) => {
+    if (!process.stdout.destroyed) process.stdout.write(text);
+  },
   error: (text) => void process.stderr.write(text),
 };
+
+// A reader that goes away (`rxchat chat … | head`) is not a crash: the running command hears
+// of it (and stops its request); later writes are dropped.
+const outputClosedHandlers = new Set<() => void>();
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.stdout.destroy();
+  for (const handler of outputClosedHandlers) handler();
+  outputClosedHandlers.clear();
+});
+function onOutputClosed(handler: () => void): () => void {
+  outputClosedHandlers.add(handler);
+  return () => outputClosedHandlers.delete(handler);
+}
 
 /**
  * Ctrl-C: the first one goes to the running command (which closes its connection and exits
@@ -50,6 +68,7 @@ const chatIo: ChatIo = {
     ).then((text) => text + decoder.decode());
   },
   onInterrupt,
+  onOutputClosed,
   startMockServer: () => startMockServer({ pace: 'realistic' }),
 };
 
@@ -70,11 +89,13 @@ async function main(argv: string[]): Promise<number> {
       case 'inspect':
         return await runInspect(rest, out);
       case undefined:
+        process.stderr.write(`${USAGE}\n`);
+        return 2;
       case '-h':
       case '--help':
       case 'help':
         out(USAGE);
-        return command === undefined ? 2 : 0;
+        return 0;
       default:
         throw new UsageError(`unknown command: ${command}`);
     }

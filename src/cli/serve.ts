@@ -1,4 +1,9 @@
-import type { DialectName, MockServer, MockServerOptions } from '../mock-server';
+import {
+  DIALECT_NAMES,
+  type DialectName,
+  type MockServer,
+  type MockServerOptions,
+} from '../mock-server';
 import { last, numberFlag, parseArgs } from './args';
 import { UsageError } from './inspect';
 
@@ -20,13 +25,24 @@ export function serveOptions(argv: string[]): MockServerOptions {
   if (pace !== 'realistic' && pace !== 'none') {
     throw new UsageError(`--pace must be realistic or none, not ${pace}`);
   }
-  const options: MockServerOptions = { pace };
+  // A standalone server runs for long: keep only the latest requests in memory.
+  const options: MockServerOptions = { pace, maxRecorded: 100 };
   const port = numberFlag(args, 'port');
-  if (port !== undefined) options.port = port;
+  if (port !== undefined) {
+    if (!Number.isInteger(port) || port > 65535) {
+      throw new UsageError(`--port must be a whole number 0..65535, not ${port}`);
+    }
+    options.port = port;
+  }
   const host = last(args, 'host');
   if (host !== undefined) options.host = host;
   const dialect = last(args, 'dialect');
-  if (dialect !== undefined) options.dialect = dialect as DialectName;
+  if (dialect !== undefined) {
+    if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) {
+      throw new UsageError(`--dialect must be one of ${DIALECT_NAMES.join(', ')}`);
+    }
+    options.dialect = dialect as DialectName;
+  }
   const faults = args.flags.get('fault');
   if (faults) options.fault = faults;
   const apiKey = last(args, 'api-key');
@@ -41,7 +57,15 @@ export async function runServe(
   out: (line: string) => void,
   stopped: Promise<void>,
 ): Promise<number> {
-  const server = await start(serveOptions(argv));
+  const options = serveOptions(argv);
+  let server: MockServer;
+  try {
+    server = await start(options);
+  } catch (error) {
+    // The server checks its options (fault specs, …): a bad one is a command-line mistake.
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
   out(server.url);
   await stopped;
   await server.close();

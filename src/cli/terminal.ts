@@ -2,6 +2,9 @@
 export interface Terminal {
   /** Whether stderr is an interactive terminal that may get colour, spinners and \r. */
   fancy: boolean;
+  /** Whether stdout and stderr are terminals (model text is then stripped of control codes). */
+  outputIsTTY: boolean;
+  errorIsTTY: boolean;
   write(text: string): void;
   error(text: string): void;
 }
@@ -11,9 +14,12 @@ export function dim(terminal: Terminal, text: string): string {
   return terminal.fancy ? `\x1b[2m${text}\x1b[22m` : text;
 }
 
-/** Whether to decorate stderr: a TTY, `NO_COLOR` unset and `TERM` not `dumb`. */
+/**
+ * Whether to decorate stderr: a TTY, `NO_COLOR` unset or empty (as the convention says), and
+ * `TERM` not `dumb`.
+ */
 export function isFancy(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv): boolean {
-  return stream.isTTY === true && !('NO_COLOR' in env) && env.TERM !== 'dumb';
+  return stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -68,6 +68,8 @@ export function secretsOf(
     const space = value.indexOf(' ');
     if (space !== -1) secrets.add(value.slice(space + 1).trim());
   }
+  const password = url?.match(USERINFO_PASSWORD)?.[2];
+  if (password) secrets.add(password);
   for (const [, value] of secretParams(url)) {
     secrets.add(value);
     secrets.add(encodeURIComponent(value));
@@ -83,8 +85,15 @@ function secretParams(url: string | undefined): [string, string][] {
   return [...params].filter(([name, value]) => SECRET_QUERY.test(name) && value !== '');
 }
 
-/** A URL safe to show: secret query parameters blanked by name, other secrets by value. */
+/** `scheme://user:password@`: the password part of a URL's user info. */
+const USERINFO_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):([^/?#@]*)@/i;
+
+/**
+ * A URL safe to show: a user-info password and secret query parameters blanked by name, other
+ * secrets by value.
+ */
 export function redactURL(url: string, secrets: readonly string[]): string {
+  url = url.replace(USERINFO_PASSWORD, '$1:REDACTED@');
   const q = url.indexOf('?');
   if (q === -1 || secretParams(url).length === 0) return redactText(url, secrets);
   const params = new URLSearchParams(url.slice(q + 1));

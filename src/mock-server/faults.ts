@@ -79,11 +79,18 @@ export const DEFAULT_OVERSIZED_BYTES = 5 * 1024 * 1024;
  */
 export const KEEPALIVE_INTERVAL_MS = 100;
 
-const count = (text: string | undefined, spec: string, what: string): number => {
+/** Timers cannot wait longer (about 24.8 days); a larger wait would fire at once instead. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+/** The largest oversized event: big enough to trip any sane bound, small enough to survive. */
+export const MAX_OVERSIZED_BYTES = 64 * 1024 * 1024;
+
+const count = (text: string | undefined, spec: string, what: string, max = MAX_WAIT_MS): number => {
   if (text === undefined || !/^\d+$/.test(text)) {
     throw new RangeError(`Invalid fault "${spec}": ${what} must be a whole number`);
   }
-  return Number(text);
+  const value = Number(text);
+  if (value > max) throw new RangeError(`Invalid fault "${spec}": ${what} must be at most ${max}`);
+  return value;
 };
 
 /**
@@ -113,7 +120,10 @@ export function parseFault(input: FaultSpec): Fault {
       }
       const fault: Fault = { kind: 'status', spec, status };
       for (const option of args.slice(1)) {
-        const [name, value] = option.split('=');
+        const [name, value, extra] = option.split('=');
+        if (extra !== undefined) {
+          throw new RangeError(`Invalid fault "${spec}": "${option}" has more than one =`);
+        }
         if (name === 'retry-after') fault.retryAfterSeconds = count(value, spec, 'retry-after');
         else if (name === 'retry-after-ms')
           fault.retryAfterMs = count(value, spec, 'retry-after-ms');
@@ -143,7 +153,10 @@ export function parseFault(input: FaultSpec): Fault {
       return {
         kind,
         spec,
-        bytes: bytes === undefined ? DEFAULT_OVERSIZED_BYTES : count(bytes, spec, 'BYTES'),
+        bytes:
+          bytes === undefined
+            ? DEFAULT_OVERSIZED_BYTES
+            : count(bytes, spec, 'BYTES', MAX_OVERSIZED_BYTES),
       };
     }
     case 'slow-headers':

@@ -67,6 +67,11 @@ export interface MockServerOptions {
   apiKey?: string;
   /** What `GET /v1/models` lists; default `['mock-1']`. Any model may be asked for. */
   models?: string[];
+  /**
+   * How many requests and connections `requests` and `connections` keep (the oldest go first),
+   * so a long-running server does not hold every body forever. Default 1000; 0 keeps none.
+   */
+  maxRecorded?: number;
 }
 
 /**
@@ -262,6 +267,13 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const port = options.port ?? 0;
   const requests: MockRequest[] = [];
   const connections: MockConnection[] = [];
+  const maxRecorded = options.maxRecorded ?? 1000;
+  if (!(maxRecorded >= 0)) throw new RangeError('maxRecorded must be a number >= 0');
+  let requestCount = 0;
+  const record = <T>(list: T[], item: T) => {
+    list.push(item);
+    if (list.length > maxRecorded) list.splice(0, list.length - maxRecorded);
+  };
   const live = new Set<ResponseLifetime>();
   let closing = false;
 
@@ -309,7 +321,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       const url = req.url ?? '/';
       const path = url.split('?')[0]!;
       const selection = select(req.headers, defaults);
-      const record: MockRequest = {
+      const entry: MockRequest = {
         method: req.method ?? '',
         path,
         url,
@@ -319,14 +331,15 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
         faults: selection.faults.map((fault) => fault.spec),
         closed,
       };
-      requests.push(record);
+      requestCount++;
+      record(requests, entry);
       const context: Context = {
         req,
         res,
         lifetime,
         selection,
         defaults,
-        requestId: `req_mock_${requests.length}`,
+        requestId: `req_mock_${requestCount}`,
         cutByServer,
         body,
         bodyIsJson,
@@ -350,7 +363,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
       }),
     );
     socket.on('error', () => undefined);
-    connections.push({
+    record(connections, {
       remotePort: socket.remotePort ?? 0,
       closed: closedPromise,
       isClosed: () => isClosed,

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { lastValueFrom } from 'rxjs';
+import { printable } from '../../src/cli/chat';
 import { startMockServer, type MockServer } from '../../src/mock-server';
 import { createChatClient } from '../../src/node';
 import { settlesWithin } from '../helpers/loopback';
@@ -136,6 +137,7 @@ describe('rxchat chat', () => {
     expect(events[0].type).toBe('response');
     expect(events.at(-1).type).toBe('usage');
     expect(events.filter((e) => e.type === 'chunk').length).toBeGreaterThan(3);
+    expect(ndjson.stderr()).toMatch(/\[usage\] prompt=\d+ completion=\d+ total=\d+/);
   }, 20_000);
 
   it('reads the prompt from stdin', async () => {
@@ -198,7 +200,8 @@ describe('rxchat chat', () => {
     const expected = await expectedAnswer(server, 'Think first');
     expect(run.stdout()).toBe(`${expected.choices[0]!.message.content}\n`);
     expect(expected.choices[0]!.message.reasoning).toBeTruthy();
-    expect(run.stderr()).toContain(expected.choices[0]!.message.reasoning);
+    // The reasoning line is ended before the answer starts (they may share one terminal).
+    expect(run.stderr()).toContain(`${expected.choices[0]!.message.reasoning}\n`);
   }, 20_000);
 
   it('a second Ctrl-C exits at once, whatever the first is waiting for', async () => {
@@ -249,10 +252,56 @@ describe('rxchat chat', () => {
   }, 30_000);
 
   it('rejects a bad command line with exit code 2', async () => {
-    const run = rxchat(['chat', '--format', 'xml', 'Hi']);
-    expect(await run.exit).toBe(2);
-    expect(run.stderr()).toMatch(/--format must be text, json or ndjson/);
+    const cases: [string[], RegExp][] = [
+      [['chat', '--format', 'xml', 'Hi'], /--format must be text, json or ndjson/],
+      [['chat', '--header', 'Bad Name:x', 'Hi'], /valid header name/],
+      [['chat', '--timeout', '1e20', 'Hi'], /--timeout must be at most/],
+      [['serve', '--dialect', 'bogus'], /--dialect must be one of/],
+      [['serve', '--port', '70000'], /--port must be a whole number/],
+      [['serve', '--fault', 'bogus'], /Unknown fault "bogus"/],
+    ];
+    for (const [args, message] of cases) {
+      const run = rxchat(args);
+      expect([args, await run.exit]).toEqual([args, 2]);
+      expect(run.stderr()).toMatch(message);
+    }
+    const help = rxchat(['chat', '--help']);
+    expect(await help.exit).toBe(0);
+    expect(help.stdout()).toMatch(/^rxchat chat \[options\]/);
+  }, 60_000);
+
+  it('stops the request and ends quietly when the reader of stdout goes away', async () => {
+    server = await startMockServer({ pace: { firstTokenMs: 0, tokensPerSecond: 20 } });
+    const run = rxchat(['chat', 'Tell me a long story'], {
+      OPENAI_BASE_URL: server.url,
+      OPENAI_API_KEY: KEY,
+    });
+    await new Promise<void>((ready) => run.child.stdout.once('data', () => ready()));
+    run.child.stdout.destroy(); // like `| head -c 10` exiting
+    expect(await run.exit).toBe(0);
+    expect(await settlesWithin(server.requests[0]!.closed, 2000)).toBe(true);
+    expect(run.stderr()).not.toMatch(/EPIPE|\n\s+at /);
   }, 20_000);
+
+  it('keeps what arrived when the stream fails, in every format', async () => {
+    server = await startMockServer({ fault: 'error-after:3' });
+    const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY };
+    const json = rxchat(['chat', '--format', 'json', 'Hi'], env);
+    expect(await json.exit).toBe(1);
+    const partial = JSON.parse(json.stdout());
+    expect(partial.choices[0].message.content.length).toBeGreaterThan(0);
+    expect(json.stderr()).toMatch(/^rxchat: stream_error: /m);
+
+    const ndjson = rxchat(['chat', '--format', 'ndjson', 'Hi'], env);
+    expect(await ndjson.exit).toBe(1);
+    const last = JSON.parse(ndjson.stdout().trim().split('\n').at(-1)!);
+    expect(last).toMatchObject({ type: 'error', error: { code: 'stream_error' } });
+
+    const text = rxchat(['chat', 'Hi'], env);
+    expect(await text.exit).toBe(1);
+    expect(text.stdout().length).toBeGreaterThan(0);
+    expect(text.stdout().endsWith('\n')).toBe(true);
+  }, 30_000);
 });
 
 describe('rxchat serve', () => {
@@ -272,4 +321,13 @@ describe('rxchat serve', () => {
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
   }, 20_000);
+});
+
+describe('printable', () => {
+  it('drops control characters that could drive a terminal, keeping newlines and tabs', () => {
+    expect(printable('a\u001b[2Jb\u001b]0;title\u0007c\td\ne\u009bf')).toBe(
+      'a[2Jb]0;titlec\td\nef',
+    );
+    expect(printable('plain 世界 👋')).toBe('plain 世界 👋');
+  });
 });

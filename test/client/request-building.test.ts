@@ -1,6 +1,6 @@
 import { RxChatError } from '../../src';
 import { httpError, retryAfterOf } from '../../src/client/http-error';
-import { joinURL, mergeHeaders, secretsOf } from '../../src/client/http-request';
+import { joinURL, mergeHeaders, redactURL, secretsOf } from '../../src/client/http-request';
 import { eventsFromJsonCompletion } from '../../src/client/json-completion';
 import { serialiseRequest } from '../../src/client/request';
 import { decodersFor } from '../../src/transport/decompress';
@@ -27,6 +27,15 @@ describe('joinURL', () => {
     ).toBe(
       'https://x.openai.azure.com/openai/deployments/d/chat/completions?api-version=2024-10-21&n=2',
     );
+  });
+});
+
+describe('redactURL', () => {
+  it('blanks a user-info password and secret query parameters', () => {
+    expect(redactURL('ftp://user:s3cretpw@host/v1?key=abc&x=1', [])).toBe(
+      'ftp://user:REDACTED@host/v1?key=REDACTED&x=1',
+    );
+    expect(secretsOf(undefined, {}, 'https://u:pass-word-9@h/v1')).toContain('pass-word-9');
   });
 });
 

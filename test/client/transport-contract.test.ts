@@ -538,10 +538,11 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
     });
 
     it('fails an unusable baseURL with validation_error and sends nothing', async () => {
-      for (const baseURL of ['ftp://127.0.0.1/v1', 'not a url', '/v1']) {
+      for (const baseURL of ['ftp://127.0.0.1/v1', 'not a url', '/v1', 'ftp://me:s3cretpw@h/v1']) {
         const { error } = await outcome(client({ baseURL }).stream(request));
         expect(error).toMatchObject({ code: 'validation_error', retryable: false });
         expect(error!.message).toMatch(/Invalid baseURL/);
+        expect(error!.message).not.toContain('s3cretpw');
       }
       expect(server.requests).toHaveLength(0);
     });

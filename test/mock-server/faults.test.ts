@@ -355,3 +355,32 @@ describe('faults without streaming', () => {
     expect(body.choices).toHaveLength(1);
   });
 });
+
+describe('fault limits and recording bounds', () => {
+  it('refuses waits a timer cannot make, oversized events that would exhaust memory, and loose options', () => {
+    const { parseFault } = jest.requireActual<typeof import('../../src/mock-server/faults')>(
+      '../../src/mock-server/faults',
+    );
+    expect(() => parseFault('slow-headers:3000000000')).toThrow(/at most 2147483647/);
+    expect(() => parseFault('oversized-event:536870000')).toThrow(/at most 67108864/);
+    expect(() => parseFault('status:429:retry-after=1=2')).toThrow(/more than one =/);
+    expect(parseFault('slow-headers:2147483647')).toMatchObject({ ms: 2147483647 });
+  });
+
+  it('keeps only the latest maxRecorded requests and connections', async () => {
+    const { startMockServer } =
+      jest.requireActual<typeof import('../../src/mock-server')>('../../src/mock-server');
+    const server = await startMockServer({ maxRecorded: 2 });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const response = await fetch(`${server.url}/models`, { headers: { connection: 'close' } });
+        await response.text();
+      }
+      expect(server.requests).toHaveLength(2);
+      expect(server.connections.length).toBeLessThanOrEqual(2);
+      await expect(startMockServer({ maxRecorded: -1 })).rejects.toThrow(RangeError);
+    } finally {
+      await server.close();
+    }
+  });
+});
