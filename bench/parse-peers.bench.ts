@@ -29,7 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Stream } from 'openai/streaming';
-import { format } from 'prettier';
+import { format, resolveConfig } from 'prettier';
 import { from, type Observable } from 'rxjs';
 import { decodeSse, finalCompletion, parseChunks } from '../src';
 
@@ -564,7 +564,11 @@ async function main(): Promise<void> {
     raw,
   };
   // Formatted like the rest of the repo, so `npm run lint` (prettier --check .) stays green.
-  writeFileSync(file, await format(JSON.stringify(json), { parser: 'json' }));
+  // The repo's own prettier settings, so `prettier --check .` accepts the file as written.
+  writeFileSync(
+    file,
+    await format(JSON.stringify(json), { ...(await resolveConfig(file)), parser: 'json' }),
+  );
   console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
 }
 
