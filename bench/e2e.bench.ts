@@ -29,16 +29,13 @@
  * BENCH_ROUNDS, BENCH_WARMUP, BENCH_TTFC, BENCH_CLOSE). Writes markdown tables to stdout and JSON
  * to bench/results/e2e-<date>.json. Numbers are for comparison on one machine, not a test.
  */
+import { prng, TOKENS, writeResults } from './shared';
 import { createParser } from 'eventsource-parser';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import OpenAI from 'openai';
-import { format, resolveConfig } from 'prettier';
 import { request as undiciRequest } from 'undici';
 import {
   contentDeltas,
@@ -72,57 +69,6 @@ interface BenchStream {
   /** JSON chunks in the stream: the content chunks plus the usage chunk. */
   chunks: number;
   sha256: string;
-}
-
-const TOKENS = [
-  ' The',
-  ' model',
-  ' streams',
-  ' tokens',
-  ',',
-  ' one',
-  ' at',
-  ' a',
-  ' time',
-  '.',
-  ' café',
-  ' naïve',
-  ' résumé',
-  ' Zürich',
-  ' Ωμέγα',
-  ' Привет',
-  ' 東京',
-  'の',
-  '天気',
-  'は',
-  '晴れ',
-  ' 你好',
-  '世界',
-  '，',
-  '。',
-  ' 안녕하세요',
-  ' 👋',
-  ' 🎉',
-  ' 👩‍💻',
-  ' 🇫🇷',
-  ' "quoted"',
-  '\n',
-  '\n\n',
-  ' a\\b',
-  ' €5',
-  ' ½',
-];
-
-/** Deterministic PRNG (mulberry32), so every process builds the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function makeStream(chunks: number): BenchStream {
@@ -723,20 +669,7 @@ async function main(): Promise<void> {
     lines.push(`| ${t.target} | ${t.shown(t.value)} | ${t.pass(t.value) ? 'yes' : 'NO'} |`);
   console.log(lines.join('\n'));
 
-  const date = new Date().toISOString().slice(0, 10);
-  const file = path.join(__dirname, 'results', `e2e-${date}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const cpus = os.cpus();
-  const json = {
-    date: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      v8: process.versions.v8,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    },
+  const file = await writeResults('e2e', {
     config: {
       single: {
         chunks: big.chunks,
@@ -764,12 +697,8 @@ async function main(): Promise<void> {
     results,
     targets: targets.map((t) => ({ target: t.target, value: t.value, met: t.pass(t.value) })),
     raw,
-  };
-  // Formatted like the rest of the repo, so `npm run lint` (prettier --check .) stays green.
-  // The repo's .prettierrc (printWidth 100) applies to JSON too.
-  const options = { ...(await resolveConfig(file)), parser: 'json' };
-  writeFileSync(file, await format(JSON.stringify(json), options));
-  console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
+  });
+  console.log(`\nJSON: ${file}`);
 }
 
 const childAt = process.argv.indexOf('--child');

@@ -21,11 +21,8 @@
  * BENCH_FLAT_MB). Prints a markdown table and writes bench/results/memory-<date>.json. Exits 1
  * if `parse` or `deltas` grows by more than BENCH_FLAT_MB (default 16) MB, or on wrong output.
  */
+import { prng, TOKENS, writeResults } from './shared';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import { Observable } from 'rxjs';
 import { contentDeltas, decodeSse, finalCompletion, parseChunks } from '../src';
 
@@ -37,57 +34,6 @@ const MB = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------
 // The stream, generated lazily
-
-const TOKENS = [
-  ' The',
-  ' model',
-  ' streams',
-  ' tokens',
-  ',',
-  ' one',
-  ' at',
-  ' a',
-  ' time',
-  '.',
-  ' café',
-  ' naïve',
-  ' résumé',
-  ' Zürich',
-  ' Ωμέγα',
-  ' Привет',
-  ' 東京',
-  'の',
-  '天気',
-  'は',
-  '晴れ',
-  ' 你好',
-  '世界',
-  '，',
-  '。',
-  ' 안녕하세요',
-  ' 👋',
-  ' 🎉',
-  ' 👩‍💻',
-  ' 🇫🇷',
-  ' "quoted"',
-  '\n',
-  '\n\n',
-  ' a\\b',
-  ' €5',
-  ' ½',
-];
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A running FNV-1a hash over UTF-16 code units, so text can be compared without keeping it. */
 class TextHash {
@@ -394,20 +340,7 @@ async function main(): Promise<void> {
   );
   console.log(lines.join('\n'));
 
-  const date = new Date().toISOString().slice(0, 10);
-  const file = path.join(__dirname, 'results', `memory-${date}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const cpus = os.cpus();
-  const json = {
-    date: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      v8: process.versions.v8,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    },
+  const file = await writeResults('memory', {
     config: {
       chunks: CHUNKS,
       every: EVERY,
@@ -419,11 +352,8 @@ async function main(): Promise<void> {
     pipelines: PIPELINES,
     summary,
     samples: Object.fromEntries(reports.map((r) => [r.pipeline, r.samples])),
-  };
-  // Formatted with the repo's prettier config, so `npm run lint` (prettier --check .) stays green.
-  const options = { ...(await resolveConfig(file)), parser: 'json' };
-  writeFileSync(file, await format(JSON.stringify(json), options));
-  console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
+  });
+  console.log(`\nJSON: ${file}`);
 
   const failures = summary
     .filter((s) => !s.ok || s.flat === false)

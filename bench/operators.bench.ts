@@ -22,11 +22,8 @@
  * bench/operators.bench.ts` (env: BENCH_DELTAS, BENCH_GAP, BENCH_ROUNDS, BENCH_WARMUP). Writes a
  * markdown table to stdout and JSON to bench/results/operators-<date>.json.
  */
+import { median, prng, writeResults } from './shared';
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import {
   map,
   Observable,
@@ -87,18 +84,6 @@ const TOKENS: (string | string[])[] = [
   ' 1,234.5',
   ' don’t',
 ];
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeDeltas(count: number): string[] {
   const random = prng(7);
@@ -324,11 +309,6 @@ function runChild(name: string): Promise<ChildReport> {
 // ---------------------------------------------------------------------------------------------
 // Parent: table, JSON
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const fmt = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(1));
 const count = (n: number) => n.toLocaleString('en-US');
 
@@ -392,20 +372,7 @@ async function main(): Promise<void> {
   lines.push('Every run of every operator produced output that concatenates to exactly the input.');
   console.log(lines.join('\n'));
 
-  const date = new Date().toISOString().slice(0, 10);
-  const file = path.join(__dirname, 'results', `operators-${date}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const cpus = os.cpus();
-  const json = {
-    date: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      v8: process.versions.v8,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    },
+  const file = await writeResults('operators', {
     config: {
       deltas: deltas.length,
       units: text.length,
@@ -418,11 +385,8 @@ async function main(): Promise<void> {
     contestants: Object.fromEntries(NAMES.map((n) => [n, CONTESTANTS[n]!.label])),
     results,
     raw: reports,
-  };
-  // Formatted with the repo's prettier config, so `npm run lint` (prettier --check .) stays green.
-  const options = { ...(await resolveConfig(file)), parser: 'json' };
-  writeFileSync(file, await format(JSON.stringify(json), options));
-  console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
+  });
+  console.log(`\nJSON: ${file}`);
 }
 
 const childAt = process.argv.indexOf('--child');

@@ -20,16 +20,13 @@
  * Run with `npx tsx bench/parse-peers.bench.ts` (env: BENCH_CHUNKS, BENCH_ROUNDS, BENCH_WARMUP).
  * Writes a markdown table to stdout and JSON to bench/results/parse-peers-<date>.json.
  */
+import { median, prng, TOKENS, writeResults } from './shared';
 import { OpenAICompatibleChatLanguageModel } from '@ai-sdk/openai-compatible';
 import { parseJsonEventStream, type FlexibleSchema } from '@ai-sdk/provider-utils';
 import { createParser } from 'eventsource-parser';
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Stream } from 'openai/streaming';
-import { format, resolveConfig } from 'prettier';
 import { from, type Observable } from 'rxjs';
 import { decodeSse, finalCompletion, parseChunks } from '../src';
 
@@ -49,57 +46,6 @@ interface BenchStream {
   /** JSON chunks in the stream: CHUNKS content chunks plus the usage chunk. */
   chunks: number;
   sha256: string;
-}
-
-const TOKENS = [
-  ' The',
-  ' model',
-  ' streams',
-  ' tokens',
-  ',',
-  ' one',
-  ' at',
-  ' a',
-  ' time',
-  '.',
-  ' café',
-  ' naïve',
-  ' résumé',
-  ' Zürich',
-  ' Ωμέγα',
-  ' Привет',
-  ' 東京',
-  'の',
-  '天気',
-  'は',
-  '晴れ',
-  ' 你好',
-  '世界',
-  '，',
-  '。',
-  ' 안녕하세요',
-  ' 👋',
-  ' 🎉',
-  ' 👩‍💻',
-  ' 🇫🇷',
-  ' "quoted"',
-  '\n',
-  '\n\n',
-  ' a\\b',
-  ' €5',
-  ' ½',
-];
-
-/** Deterministic PRNG (mulberry32), so every process builds the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function makeStream(chunks: number): BenchStream {
@@ -408,11 +354,6 @@ function runChild(name: string, cut: Cut, sha256: string): Promise<ChildReport> 
 // ---------------------------------------------------------------------------------------------
 // Parent: gate, children, table, JSON
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const ratio = (n: number) => `${n.toFixed(2)}×`;
 
@@ -542,34 +483,15 @@ async function main(): Promise<void> {
     lines.push(`| ${t.target} | ${ratio(t.value)} | ${t.pass(t.value) ? 'yes' : 'NO'} |`);
   console.log(lines.join('\n'));
 
-  const date = new Date().toISOString().slice(0, 10);
-  const file = path.join(__dirname, 'results', `parse-peers-${date}.json`);
-  mkdirSync(path.dirname(file), { recursive: true });
-  const cpus = os.cpus();
-  const json = {
-    date: new Date().toISOString(),
-    machine: {
-      node: process.version,
-      v8: process.versions.v8,
-      os: `${os.type()} ${os.release()} ${os.arch()}`,
-      cpus: cpus.length,
-      cpuModel: cpus[0]?.model ?? 'unknown',
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    },
+  const file = await writeResults('parse-peers', {
     config: { chunks: stream.chunks, bytes: stream.bytes.length, rounds: ROUNDS, warmup: WARMUP },
     stream: { sha256: stream.sha256, cuts },
     contestants: Object.fromEntries(NAMES.map((n) => [n, CONTESTANTS[n]!.label])),
     results,
     targets: targets.map((t) => ({ target: t.target, value: t.value, met: t.pass(t.value) })),
     raw,
-  };
-  // Formatted like the rest of the repo, so `npm run lint` (prettier --check .) stays green.
-  // The repo's own prettier settings, so `prettier --check .` accepts the file as written.
-  writeFileSync(
-    file,
-    await format(JSON.stringify(json), { ...(await resolveConfig(file)), parser: 'json' }),
-  );
-  console.log(`\nJSON: ${path.relative(process.cwd(), file)}`);
+  });
+  console.log(`\nJSON: ${file}`);
 }
 
 const childAt = process.argv.indexOf('--child');

@@ -1,0 +1,94 @@
+/*
+ * What the benchmarks share: the token vocabulary of their streams, a seeded PRNG so every
+ * process builds the same bytes, medians, and writing results with the machine they ran on.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { format, resolveConfig } from 'prettier';
+
+/** Content tokens of the benchmark streams: accents, Greek, Cyrillic, CJK, Hangul, emoji, escapes. */
+export const TOKENS = [
+  ' The',
+  ' model',
+  ' streams',
+  ' tokens',
+  ',',
+  ' one',
+  ' at',
+  ' a',
+  ' time',
+  '.',
+  ' café',
+  ' naïve',
+  ' résumé',
+  ' Zürich',
+  ' Ωμέγα',
+  ' Привет',
+  ' 東京',
+  'の',
+  '天気',
+  'は',
+  '晴れ',
+  ' 你好',
+  '世界',
+  '，',
+  '。',
+  ' 안녕하세요',
+  ' 👋',
+  ' 🎉',
+  ' 👩‍💻',
+  ' 🇫🇷',
+  ' "quoted"',
+  '\n',
+  '\n\n',
+  ' a\\b',
+  ' €5',
+  ' ½',
+];
+
+/** Deterministic PRNG (mulberry32), so every process builds the same bytes. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The machine a result was measured on. */
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  };
+}
+
+/**
+ * Writes `bench/results/<name>-<date>.json` with the date, the machine and `data`, formatted with
+ * the repo's own prettier settings (so `prettier --check .` accepts it). Returns the path,
+ * relative to the working directory.
+ */
+export async function writeResults(name: string, data: Record<string, unknown>): Promise<string> {
+  const date = new Date().toISOString();
+  const file = path.join(__dirname, 'results', `${name}-${date.slice(0, 10)}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const json = JSON.stringify({ date, machine: machine(), ...data });
+  writeFileSync(file, await format(json, { ...(await resolveConfig(file)), parser: 'json' }));
+  return path.relative(process.cwd(), file);
+}
