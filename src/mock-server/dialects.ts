@@ -3,6 +3,7 @@
  * here comes from a fact in the shared corpus's QUIRKS.md; the ids in comments (F1, U4, T3, ...)
  * name those facts. Whatever the dialect, rxchat's pipeline reads the same content.
  */
+import { DONE as DONE_MARKER, sseComment, sseEvent } from '../testing/wire';
 import type { ApiErrorObject } from './api-errors';
 import {
   completionTokens,
@@ -123,17 +124,18 @@ export function isDialectName(name: unknown): name is DialectName {
 // ---------------------------------------------------------------------------------------------
 // Frames
 
+// The wire text comes from rxchat/testing's builders, the one place SSE framing is written.
 const data = (value: unknown, tokens = false): SseFrame => ({
-  text: `data: ${JSON.stringify(value)}\n\n`,
+  text: sseEvent(value),
   kind: 'data',
   tokens,
 });
 const comment = (text: string): SseFrame => ({
-  text: `: ${text}\n\n`,
+  text: sseComment(text),
   kind: 'comment',
   tokens: false,
 });
-const DONE: SseFrame = { text: 'data: [DONE]\n\n', kind: 'done', tokens: false };
+const DONE: SseFrame = { text: sseEvent(DONE_MARKER), kind: 'done', tokens: false };
 
 /** Recursively sorts object keys (Azure writes its chunks that way: I9). */
 function sortKeys(value: unknown): unknown {

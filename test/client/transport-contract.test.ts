@@ -1,4 +1,3 @@
-import { runInThisContext } from 'node:vm';
 import { gzipSync, brotliCompressSync, deflateSync, deflateRawSync } from 'node:zlib';
 import { first, lastValueFrom, type Observable, take, takeUntil, timer, toArray } from 'rxjs';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../../src/node';
 import { chunk, wire } from '../helpers/marbles';
 import { delay, settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
+import { expectNothingLeftOpen } from '../helpers/leaks';
 
 // Both transports must pass the same contract against a real server on 127.0.0.1.
 const transports: [string, () => ChatTransport][] = [
@@ -40,33 +40,7 @@ async function outcome<T>(source: Observable<T>): Promise<{ values: T[]; error?:
   });
 }
 
-// No promise inside a transport may reject unheard, and nothing (socket, timer, server) may be
-// left open once every stream has ended and the servers are closed. Jest gives each test file a
-// copy of `process`; unhandled rejections are reported on the real one.
-const realProcess = runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-const openResources = () => {
-  const counts: Record<string, number> = { TCPSocketWrap: 0, TCPServerWrap: 0, Timeout: 0 };
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind in counts) counts[kind]!++;
-  }
-  return counts;
-};
-let resourcesBefore: Record<string, number> = {};
-beforeAll(() => {
-  resourcesBefore = openResources();
-  realProcess.on('unhandledRejection', onUnhandled);
-});
-afterAll(async () => {
-  await delay(50);
-  realProcess.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-  const after = openResources();
-  for (const kind of Object.keys(after)) {
-    expect([kind, after[kind]! <= resourcesBefore[kind]!]).toEqual([kind, true]);
-  }
-});
+expectNothingLeftOpen();
 
 describe.each(transports)('%s against a real loopback server', (_name, makeTransport) => {
   let server: Loopback;

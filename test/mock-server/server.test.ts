@@ -1,4 +1,3 @@
-import { runInThisContext } from 'node:vm';
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import {
   mockAnswerText,
@@ -20,39 +19,14 @@ import {
   type ChatRequest,
 } from '../../src/node';
 import { delay, settlesWithin } from '../helpers/loopback';
+import { expectNothingLeftOpen } from '../helpers/leaks';
 
 // The server itself: routes, errors, recording, connections, pacing, cancellation, and a close()
 // that leaves nothing behind.
 
 const request: ChatRequest = { model: 'mock-1', messages: [{ role: 'user', content: 'Hi there' }] };
 
-// Nothing (socket, server, timer) may be left open once every server is closed, and no promise
-// may reject unheard. Jest gives each test file a copy of `process`; unhandled rejections are
-// reported on the real one.
-const realProcess = runInThisContext('process') as NodeJS.Process;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-const openResources = () => {
-  const counts: Record<string, number> = { TCPSocketWrap: 0, TCPServerWrap: 0, Timeout: 0 };
-  for (const kind of process.getActiveResourcesInfo()) {
-    if (kind in counts) counts[kind]!++;
-  }
-  return counts;
-};
-let resourcesBefore: Record<string, number> = {};
-beforeAll(() => {
-  resourcesBefore = openResources();
-  realProcess.on('unhandledRejection', onUnhandled);
-});
-afterAll(async () => {
-  await delay(50);
-  realProcess.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-  const after = openResources();
-  for (const kind of Object.keys(after)) {
-    expect([kind, after[kind]! <= resourcesBefore[kind]!]).toEqual([kind, true]);
-  }
-});
+expectNothingLeftOpen();
 
 const servers: MockServer[] = [];
 afterEach(async () => {

@@ -1,29 +1,10 @@
 import fc from 'fast-check';
-import {
-  Observable,
-  Subject,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { bufferText } from '../../src/operators/buffer-text';
 import { createUnitSplitter, type TextUnit } from '../../src/text/units';
 import { testScheduler } from '../helpers/marbles';
-
-/** A scheduler that delegates to `inner` and records every action it is asked to schedule. */
-function tracking(inner: SchedulerLike): { scheduler: SchedulerLike; scheduled: Subscription[] } {
-  const scheduled: Subscription[] = [];
-  const scheduler: SchedulerLike = {
-    now: () => inner.now(),
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
-      const action = inner.schedule(work, delay, state);
-      scheduled.push(action);
-      return action;
-    },
-  };
-  return { scheduler, scheduled };
-}
+import { tracking } from '../helpers/scheduling';
 
 /** Pushes each piece into a fresh splitter: the units of every push, then the final flush. */
 function split(by: TextUnit, pieces: string[], locale?: string) {

@@ -1,9 +1,10 @@
-import { Observable, of, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, of, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { ChatCompletionChunk, ChatStreamEvent } from '../../src/chunks/types';
 import { RxChatError, type TimeoutPhase } from '../../src/errors';
 import { chatTimeout, type ChatTimeoutConfig } from '../../src/operators/chat-timeout';
 import { chunk, testScheduler } from '../helpers/marbles';
+import { tracking } from '../helpers/scheduling';
 
 const values: Record<string, ChatStreamEvent> = {
   r: { type: 'response', status: 200, headers: {}, requestId: 'req-1' },
@@ -13,20 +14,6 @@ const values: Record<string, ChatStreamEvent> = {
 
 const timeout = (phase: TimeoutPhase, message: string) =>
   expect.objectContaining({ name: 'RxChatError', code: 'timeout', phase, message });
-
-/** A scheduler that delegates to `inner` and records every action it is asked to schedule. */
-function tracking(inner: SchedulerLike): { scheduler: SchedulerLike; scheduled: Subscription[] } {
-  const scheduled: Subscription[] = [];
-  const scheduler: SchedulerLike = {
-    now: () => inner.now(),
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
-      const action = inner.schedule(work, delay, state);
-      scheduled.push(action);
-      return action;
-    },
-  };
-  return { scheduler, scheduled };
-}
 
 /** Records, at `frame`, how many actions are still pending on the test scheduler. */
 function pendingAt(ts: TestScheduler, frame: number): { count: number } {

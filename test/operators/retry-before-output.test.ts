@@ -1,17 +1,11 @@
-import {
-  defer,
-  Observable,
-  queueScheduler,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { defer, Observable, queueScheduler } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { ChatCompletionChunk, ChatStreamEvent } from '../../src/chunks/types';
 import { RxChatError } from '../../src/errors';
 import { chatTimeout } from '../../src/operators/chat-timeout';
 import { isRetryableError, retryBeforeOutput } from '../../src/operators/retry-before-output';
 import { chunk, testScheduler } from '../helpers/marbles';
+import { tracking } from '../helpers/scheduling';
 
 const response: ChatStreamEvent = { type: 'response', status: 200, headers: {}, requestId: null };
 const text = (content: string): ChatStreamEvent => ({
@@ -25,20 +19,6 @@ const unavailable = (retryAfterMs?: number) =>
 function perAttempt<T>(...sources: Observable<T>[]): Observable<T> {
   let attempt = 0;
   return defer(() => sources[Math.min(attempt++, sources.length - 1)]!);
-}
-
-/** A scheduler that delegates to `inner` and records every action it is asked to schedule. */
-function tracking(inner: SchedulerLike): { scheduler: SchedulerLike; scheduled: Subscription[] } {
-  const scheduled: Subscription[] = [];
-  const scheduler: SchedulerLike = {
-    now: () => inner.now(),
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
-      const action = inner.schedule(work, delay, state);
-      scheduled.push(action);
-      return action;
-    },
-  };
-  return { scheduler, scheduled };
 }
 
 describe('isRetryableError', () => {

@@ -1,31 +1,10 @@
 import fc from 'fast-check';
-import {
-  Observable,
-  Subject,
-  take,
-  type OperatorFunction,
-  type SchedulerAction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { Observable, Subject, take, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { smoothText } from '../../src/operators/smooth-text';
 import type { TextUnit } from '../../src/text/units';
 import { testScheduler } from '../helpers/marbles';
-
-/** A scheduler that delegates to `inner` and records every action it is asked to schedule. */
-function tracking(inner: SchedulerLike): { scheduler: SchedulerLike; scheduled: Subscription[] } {
-  const scheduled: Subscription[] = [];
-  const scheduler: SchedulerLike = {
-    now: () => inner.now(),
-    schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
-      const action = inner.schedule(work, delay, state);
-      scheduled.push(action);
-      return action;
-    },
-  };
-  return { scheduler, scheduled };
-}
+import { tracking } from '../helpers/scheduling';
 
 interface Piece {
   gap: number;

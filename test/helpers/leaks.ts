@@ -1,0 +1,34 @@
+import { runInThisContext } from 'node:vm';
+import { delay } from './loopback';
+
+/**
+ * Registers hooks that fail the suite if any promise rejected unheard, or if more sockets,
+ * servers or timers are open at the end than at the start. Jest gives each test file a copy of
+ * `process`; unhandled rejections are reported on the real one.
+ */
+export function expectNothingLeftOpen(): void {
+  const realProcess = runInThisContext('process') as NodeJS.Process;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  const openResources = () => {
+    const counts: Record<string, number> = { TCPSocketWrap: 0, TCPServerWrap: 0, Timeout: 0 };
+    for (const kind of process.getActiveResourcesInfo()) {
+      if (kind in counts) counts[kind]!++;
+    }
+    return counts;
+  };
+  let before: Record<string, number> = {};
+  beforeAll(() => {
+    before = openResources();
+    realProcess.on('unhandledRejection', onUnhandled);
+  });
+  afterAll(async () => {
+    await delay(50);
+    realProcess.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+    const after = openResources();
+    for (const kind of Object.keys(after)) {
+      expect([kind, after[kind]! <= before[kind]!]).toEqual([kind, true]);
+    }
+  });
+}
