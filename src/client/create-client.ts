@@ -1,11 +1,14 @@
-import { asyncScheduler, catchError, defer, Observable, switchMap, throwError } from 'rxjs';
+import { asyncScheduler, catchError, defer, Observable, throwError } from 'rxjs';
 import { RxChatError } from '../errors';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
-import { chatTimeout, type ChatTimeoutConfig } from '../operators/chat-timeout';
+import { chatTimeout, chatTimeoutWith, type ChatTimeoutConfig } from '../operators/chat-timeout';
 import { finalCompletion } from '../operators/final-completion';
-import { retryBeforeOutput, type RetryConfig } from '../operators/retry-before-output';
+import {
+  isRetryableError,
+  retryBeforeOutput,
+  type RetryConfig,
+} from '../operators/retry-before-output';
 import { DEFAULT_MAX_EVENT_BYTES } from '../sse/decode-sse';
-import { connectionError } from '../transport/body';
 import type { ChatTransport } from '../transport/types';
 import { abortWith } from './abort';
 import {
@@ -19,7 +22,9 @@ import {
 } from './http-request';
 import { redactError } from './redact';
 import { serialiseRequest, type ChatRequest } from './request';
-import { ERROR_BODY_WAIT, responseEvents, type ResponseOptions } from './response-events';
+import { attemptEvents } from './attempt';
+import { PieceClock } from './piece-clock';
+import { ERROR_BODY_WAIT, type ResponseOptions } from './response-events';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -121,8 +126,7 @@ export function createClient(
     };
     const target = url(perRequest.query);
     const secrets = secretsOf(options.apiKey, headers, target);
-    // Every error leaves here without secrets: before retry (so `shouldRetry` never sees one)
-    // and again at the end (aborts, total timeouts).
+    // Every error leaves here without secrets, whatever raised it (an abort reason, a callback).
     const redact = catchError<ChatStreamEvent, Observable<never>>((error: unknown) =>
       throwError(() => redactError(error, secrets)),
     );
@@ -131,13 +135,20 @@ export function createClient(
       checkURL(target, secrets);
       const body = serialiseRequest(request, includeUsage);
       const httpRequest = createHttpRequest('POST', target, headers, body, secrets);
-      let events = defer(() => transport(httpRequest)).pipe(
-        catchError((error: unknown) => throwError(() => connectionError(error))),
-        switchMap((response) => responseEvents(response, responseOptions)),
-      );
-      if (timeout) events = events.pipe(chatTimeout(perAttempt));
-      events = events.pipe(redact);
-      if (retry) events = events.pipe(retryBeforeOutput(retry));
+      // The idle timeout reads the clock once per body piece, not once per chunk.
+      const clock = timeout ? new PieceClock(responseOptions.scheduler) : undefined;
+      let events = attemptEvents(transport, httpRequest, responseOptions, clock);
+      if (clock) events = events.pipe(chatTimeoutWith(perAttempt, clock.clock));
+      if (retry) {
+        // shouldRetry (perhaps the caller's) only ever sees an error without secrets.
+        const shouldRetry = retry.shouldRetry ?? isRetryableError;
+        events = events.pipe(
+          retryBeforeOutput({
+            ...retry,
+            shouldRetry: (error, attempt) => shouldRetry(redactError(error, secrets), attempt),
+          }),
+        );
+      }
       if (timeout && total !== undefined) {
         events = events.pipe(chatTimeout({ total, scheduler: timeout.scheduler }));
       }

@@ -33,6 +33,28 @@ const MESSAGES: Record<TimeoutPhase, (ms: number) => string> = {
   total: (ms) => `The stream did not finish within ${ms} ms (total timeout)`,
 };
 
+/**
+ * Where the idle timeout gets the time of the last event. The default reads the scheduler at
+ * every event; the client supplies one that reads it once per body piece (`PieceClock`), since
+ * on a fast stream the clock read costs more than the rest of the operator.
+ */
+export interface EventClock {
+  /** Records that an event arrived now. */
+  mark(): void;
+  /** When the last event arrived (as of the last `mark`, read between synchronous bursts). */
+  lastMark(): number;
+}
+
+function schedulerClock(scheduler: SchedulerLike): EventClock {
+  let at = scheduler.now();
+  return {
+    mark: () => {
+      at = scheduler.now();
+    },
+    lastMark: () => at,
+  };
+}
+
 function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
   const value: unknown = config[phase];
   if (value === undefined) return Infinity;
@@ -76,6 +98,17 @@ function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
  * ```
  */
 export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction<ChatStreamEvent> {
+  return chatTimeoutWith(config, schedulerClock);
+}
+
+/**
+ * {@link chatTimeout} with the idle clock made per subscription by `clockFor` (internal: the
+ * client's per-piece clock).
+ */
+export function chatTimeoutWith(
+  config: ChatTimeoutConfig,
+  clockFor: (scheduler: SchedulerLike) => EventClock,
+): MonoTypeOperatorFunction<ChatStreamEvent> {
   const headers = limitOf(config, 'headers');
   const firstChunk = limitOf(config, 'firstChunk');
   const idle = limitOf(config, 'idle');
@@ -87,7 +120,8 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
     new Observable<ChatStreamEvent>((subscriber) => {
       // Holds the upstream subscription and every pending action.
       const subscription = new Subscription();
-      let lastEventAt = scheduler.now();
+      const clock = clockFor(scheduler);
+      clock.mark();
       let idleStopped = false;
       let sawEvent = false;
       let sawChunk = false;
@@ -104,7 +138,7 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
       subscription.add(
         source.subscribe({
           next(event) {
-            if (idleOn) lastEventAt = scheduler.now();
+            if (idleOn) clock.mark();
             if (!sawEvent) {
               sawEvent = true;
               headersTimer?.unsubscribe();
@@ -144,7 +178,7 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
       // reschedules itself for the rest of the gap since the last event.
       if (!idleStopped)
         idleTimer = after(idle, function (this: SchedulerAction<unknown>) {
-          const quiet = scheduler.now() - lastEventAt;
+          const quiet = scheduler.now() - clock.lastMark();
           if (quiet < idle) this.schedule(undefined, idle - quiet);
           else fail('idle', idle);
         });

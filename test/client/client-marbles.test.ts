@@ -1,4 +1,9 @@
-import { createChatClient, contentDeltas, type ChatStreamEvent } from '../../src';
+import {
+  createChatClient,
+  contentDeltas,
+  type ChatHttpResponse,
+  type ChatStreamEvent,
+} from '../../src';
 import {
   createMockTransport,
   DONE,
@@ -7,6 +12,7 @@ import {
   makeUsageChunk,
   responseEvent,
   sseComment,
+  sseEvent,
   sseValues,
   textEvent,
   usageEvent,
@@ -93,6 +99,67 @@ describe('createChatClient on virtual time', () => {
         expect.objectContaining({ code: 'timeout', phase: 'idle' }),
       );
       expectSubscriptions(transport.exchanges[0]!.body.subscriptions).toBe('^---------!');
+    });
+  });
+
+  it('counts the idle limit from the last piece that carried a chunk, to the frame', () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const transport = createMockTransport({ cold }, [
+        {
+          headers: '--(r|)',
+          // Two chunks in one piece at 3, a comment-only piece at 6, then silence.
+          body: '-a--c',
+          values: { a: sseEvent(hel) + sseEvent(hel), c: sseComment('ping') },
+        },
+      ]);
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        transport,
+        retry: false,
+        timeout: { idle: 10 },
+      });
+      expectObservable(client.stream(request).pipe(contentDeltas())).toBe(
+        '---(HH)------#',
+        { H: 'Hel' },
+        expect.objectContaining({ code: 'timeout', phase: 'idle' }),
+      );
+      expectSubscriptions(transport.exchanges[0]!.body.subscriptions).toBe('--^----------!');
+    });
+  });
+
+  it('fails a transport that completes without a response, and does not retry it', () => {
+    let calls = 0;
+    testScheduler().run(({ cold, expectObservable }) => {
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        transport: () => {
+          calls++;
+          return cold<ChatHttpResponse>('--|');
+        },
+      });
+      expectObservable(client.stream(request)).toBe(
+        '--#',
+        undefined,
+        expect.objectContaining({ code: 'connection_error', retryable: false }),
+      );
+    });
+    expect(calls).toBe(1);
+  });
+
+  it('reads only the first response of a transport that emits two', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const values = sseValues({ l: lo, h: hel }) as Record<string, string>;
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        retry: false,
+        transport: () =>
+          cold<ChatHttpResponse>('a-b|', {
+            a: { status: 200, headers: {}, body: cold('----l|', values) },
+            b: { status: 200, headers: {}, body: cold('h|', values) },
+          }),
+      });
+      // The stray second response at 2 would otherwise add 'Hel' and complete at 3.
+      expectObservable(client.stream(request).pipe(contentDeltas())).toBe('----l|', { l: 'lo' });
     });
   });
 

@@ -206,6 +206,34 @@ describe('the API key never shows', () => {
     }
   });
 
+  it('not in the http_error that shouldRetry sees when a retryable status echoes the key', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'x-echo': KEY });
+      res.end(JSON.stringify({ error: { message: `Overloaded for key ${KEY}`, type: 'server' } }));
+    });
+    const seen: unknown[] = [];
+    const client = createChatClient({
+      baseURL: server.baseURL,
+      apiKey: KEY,
+      retry: {
+        maxRetries: 1,
+        baseDelay: 1,
+        shouldRetry: (err) => {
+          seen.push(err);
+          return true;
+        },
+      },
+    });
+    const error = await failure(client.stream(request));
+    expect(error.code).toBe('http_error');
+    expect(error.attempts).toBe(2);
+    expect(seen).toHaveLength(1);
+    expect((seen[0] as RxChatError).provider?.message).toBe('Overloaded for key [redacted]');
+    for (const text of [...renderings(seen[0] as Error), ...renderings(error)]) {
+      expect(text).not.toContain(KEY);
+    }
+  });
+
   it('not in the client object', () => {
     const client = createChatClient({ apiKey: KEY });
     for (const text of [inspect(client, { depth: 10 }), JSON.stringify(client), String(client)]) {

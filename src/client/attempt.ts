@@ -1,0 +1,59 @@
+import { Observable } from 'rxjs';
+import type { ChatStreamEvent } from '../chunks/types';
+import { RxChatError } from '../errors';
+import { connectionError } from '../transport/body';
+import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
+import type { PieceClock } from './piece-clock';
+import { responseEvents, type ResponseOptions } from './response-events';
+
+/**
+ * One attempt: sends `request` through `transport` and turns its one response into chat events
+ * ({@link responseEvents}). Transport failures become `connection_error`s. With a `clock`, the
+ * body's pieces are stamped for the idle timeout.
+ *
+ * Written by hand rather than as `defer` + `catchError` + `switchMap`: every chunk of a stream
+ * passes through here, and this way the response's events go straight to the subscriber
+ * instead of crossing a subscriber layer per operator. (The client redacts secrets from errors
+ * after this, before retry's `shouldRetry` and at the end.)
+ */
+export function attemptEvents(
+  transport: ChatTransport,
+  request: ChatHttpRequest,
+  options: ResponseOptions,
+  clock?: PieceClock,
+): Observable<ChatStreamEvent> {
+  return new Observable<ChatStreamEvent>((subscriber) => {
+    let responded = false;
+    let exchange: Observable<ChatHttpResponse>;
+    try {
+      exchange = transport(request);
+    } catch (error) {
+      subscriber.error(connectionError(error));
+      return;
+    }
+    return exchange.subscribe({
+      next(response) {
+        // A transport emits one response; anything after it is not ours to read.
+        if (responded) return;
+        responded = true;
+        // A Subscriber passed to subscribe() is used as is: no extra layer per chunk, and the
+        // events' teardown (which closes the body) joins the subscriber's.
+        const body = clock ? clock.stamp(response.body) : response.body;
+        responseEvents({ ...response, body }, options).subscribe(subscriber);
+      },
+      error(error: unknown) {
+        if (!responded) subscriber.error(connectionError(error));
+      },
+      complete() {
+        if (responded) return;
+        subscriber.error(
+          new RxChatError(
+            'connection_error',
+            'The transport completed without a response (a ChatTransport must emit one)',
+            { retryable: false },
+          ),
+        );
+      },
+    });
+  });
+}
