@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { lastValueFrom, reduce } from 'rxjs';
 import { request as undiciRequest } from 'undici';
-import { contentDeltas, createChatClient, fetchTransport, undiciTransport } from '../src/node';
+import { contentDeltas, createChatClient, fetchTransport, undiciTransport } from './rxchat';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -4,7 +4,7 @@
  * clients read it:
  *   raw-undici      undici.request + eventsource-parser + streaming TextDecoder + JSON.parse
  *                   (the floor: no validation, no Observable)
- *   rxchat-undici   createChatClient({ baseURL, transport: undiciTransport() }) from ../src/node,
+ *   rxchat-undici   createChatClient({ baseURL, transport: undiciTransport() }) from the built package,
  *                   .stream(request).pipe(contentDeltas())
  *   rxchat-fetch    the same with fetchTransport() (Node's built-in fetch)
  *   openai-node     new OpenAI({ baseURL, apiKey }).chat.completions.create({ stream: true }),
@@ -43,7 +43,7 @@ import {
   fetchTransport,
   undiciTransport,
   type ChatClient,
-} from '../src/node';
+} from './rxchat';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 50_000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 200);

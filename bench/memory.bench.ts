@@ -24,7 +24,7 @@
 import { prng, TOKENS, writeResults } from './shared';
 import { fork } from 'node:child_process';
 import { Observable } from 'rxjs';
-import { contentDeltas, decodeSse, finalCompletion, parseChunks } from '../src';
+import { contentDeltas, decodeSse, finalCompletion, parseChunks } from './rxchat';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 1_000_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 100_000);

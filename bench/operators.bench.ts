@@ -32,7 +32,7 @@ import {
   type SchedulerAction,
   type SchedulerLike,
 } from 'rxjs';
-import { bufferText, smoothText, throttleText } from '../src';
+import { bufferText, smoothText, throttleText } from './rxchat';
 
 const DELTAS = Number(process.env.BENCH_DELTAS ?? 200_000);
 const GAP = Number(process.env.BENCH_GAP ?? 5);

@@ -28,7 +28,7 @@ import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Stream } from 'openai/streaming';
 import { from, type Observable } from 'rxjs';
-import { decodeSse, finalCompletion, parseChunks } from '../src';
+import { decodeSse, finalCompletion, parseChunks } from './rxchat';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

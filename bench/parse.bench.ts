@@ -5,7 +5,7 @@
  */
 import { createParser } from 'eventsource-parser';
 import { from } from 'rxjs';
-import { decodeSse, finalCompletion, parseChunks } from '../src';
+import { decodeSse, finalCompletion, parseChunks } from './rxchat';
 
 const CHUNKS = Number(process.env.BENCH_CHUNKS ?? 100_000);
 const PIECE = 1024;
