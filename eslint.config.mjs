@@ -2,7 +2,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'examples/*/node_modules/**',
+      'examples/*/dist/**',
+      'examples/*/.angular/**',
+      'examples/*/out-tsc/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

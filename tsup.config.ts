@@ -23,6 +23,18 @@ export default defineConfig([
     external: ['rxjs', 'zod', 'eventsource-parser', 'undici', /^node:/],
   },
   {
+    // Angular ships ESM only, so rxchat/angular does too. It imports rxchat itself as a
+    // package, so an app gets one copy of the core, shared with its own `rxchat` imports.
+    entry: { angular: 'src/angular/index.ts' },
+    format: ['esm'],
+    dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'browser',
+    outExtension: () => ({ js: '.mjs' }),
+    external: ['rxjs', 'rxchat', /^@angular\//],
+  },
+  {
     entry: { cli: 'src/cli/main.ts' },
     format: ['cjs'],
     sourcemap: true,

@@ -72,6 +72,12 @@ export interface MockServerOptions {
    * so a long-running server does not hold every body forever. Default 1000; 0 keeps none.
    */
   maxRecorded?: number;
+  /**
+   * Lets web pages on other origins call the server: every response allows any origin (`true`,
+   * the default) or the one given, exposes the request-id and retry headers, and `OPTIONS`
+   * preflights are answered (and not recorded). `false` sends no CORS headers.
+   */
+  cors?: boolean | string;
 }
 
 /**
@@ -225,6 +231,31 @@ function select(headers: IncomingHttpHeaders, defaults: Defaults): Selection {
   return selection;
 }
 
+/** Response headers a browser page may read: request ids and retry hints. */
+const EXPOSED_HEADERS = 'x-request-id, request-id, retry-after, retry-after-ms, x-should-retry';
+
+/**
+ * Adds the CORS headers to `res` and answers a preflight. Returns true when the request was a
+ * preflight and has been answered.
+ */
+function allowCrossOrigin(req: IncomingMessage, res: ServerResponse, cors: true | string): boolean {
+  const origin = cors === true ? '*' : cors;
+  res.setHeader('access-control-allow-origin', origin);
+  if (origin !== '*') res.setHeader('vary', 'origin');
+  res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+  if (req.method !== 'OPTIONS') return false;
+  res.writeHead(204, {
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    // Whatever the page asks to send (authorization, x-mock-fault, ...): it is a mock.
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+    'access-control-max-age': '600',
+    'content-length': '0',
+  });
+  res.end();
+  req.resume();
+  return true;
+}
+
 const urlHost = (host: string) => {
   if (host === '0.0.0.0' || host === '') return '127.0.0.1';
   if (host === '::') return '[::1]';
@@ -277,7 +308,9 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
   const live = new Set<ResponseLifetime>();
   let closing = false;
 
+  const cors = options.cors ?? true;
   const server = createServer((req, res) => {
+    if (cors !== false && allowCrossOrigin(req, res, cors)) return;
     const lifetime = new ResponseLifetime();
     live.add(lifetime);
     // Whether the response ended, or the server cut it on purpose: a later 'close' is then not

@@ -218,6 +218,51 @@ describe('routes and errors', () => {
   });
 });
 
+describe('CORS, for pages on other origins', () => {
+  it('answers a preflight with what the page asked to send, and does not record it', async () => {
+    const server = await serve();
+    const response = await fetch(`${server.url}/chat/completions`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://127.0.0.1:4200',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type, x-mock-fault',
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST/);
+    expect(response.headers.get('access-control-allow-headers')).toBe(
+      'authorization, content-type, x-mock-fault',
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('lets the page read the answer and its request id', async () => {
+    const server = await serve();
+    const response = await fetch(`${server.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:4200' },
+      body: JSON.stringify({ ...request, stream: true }),
+    });
+    await response.text();
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-expose-headers')).toMatch(/x-request-id/);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('allows only the given origin, or none with cors: false', async () => {
+    const only = await serve({ cors: 'http://app.test' });
+    const a = await fetch(`${only.url}/models`);
+    expect(a.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(a.headers.get('vary')).toMatch(/origin/i);
+    const off = await serve({ cors: false });
+    const b = await fetch(`${off.url}/models`, { method: 'OPTIONS' });
+    expect(b.headers.get('access-control-allow-origin')).toBeNull();
+    expect(b.status).toBe(405); // OPTIONS is just a wrong method then
+  });
+});
+
 describe('recording', () => {
   it('records every request with its method, path, headers, parsed body, dialect and faults', async () => {
     const server = await serve({ dialect: 'groq', fault: 'slow-headers:1' });

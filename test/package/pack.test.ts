@@ -31,7 +31,7 @@ describe('the packed package', () => {
       ['-xzf', join(scratch, tarball), '-C', join(modules, 'rxchat'), '--strip-components=1'],
       project,
     );
-    for (const dep of ['rxjs', 'zod', 'eventsource-parser', 'undici', 'tslib']) {
+    for (const dep of ['rxjs', 'zod', 'eventsource-parser', 'undici', 'tslib', '@angular']) {
       try {
         symlinkSync(join(root, 'node_modules', dep), join(modules, dep), 'dir');
       } catch {
@@ -144,6 +144,58 @@ describe('the packed package', () => {
     expect(inputs.filter((path) => /undici|^node:|dist\/node\./.test(path))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/from ["']node:|require\(["']node:|undici/);
+  });
+
+  it('bundles rxchat/angular for the browser with one copy of the core', async () => {
+    const esbuild = await import('esbuild');
+    const result = await esbuild.build({
+      stdin: {
+        contents: `
+          import { RxChatError, contentDeltas } from 'rxchat';
+          import { provideRxChat, withHttpClientTransport, injectChatClient } from 'rxchat/angular';
+          console.log(RxChatError, contentDeltas, provideRxChat, withHttpClientTransport, injectChatClient);
+        `,
+        resolveDir: project,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((path) => path.includes('node_modules/rxchat/dist/'))).toEqual([
+      expect.stringContaining('rxchat/dist/index.mjs'),
+      expect.stringContaining('rxchat/dist/angular.mjs'),
+    ]);
+    const code = result.outputFiles[0]!.text;
+    // The error class's brand is created once per copy of the core.
+    expect(code.match(/Symbol\.for\(["']rxchat\.error["']\)/g)).toHaveLength(1);
+    expect(code).not.toMatch(/undici|from ["']node:/);
+  });
+
+  it('provides a working client through Angular injectors, and aborts it with its injector', () => {
+    const code = `
+      import '@angular/compiler';
+      import { createEnvironmentInjector, EnvironmentInjector, Injector } from '@angular/core';
+      import { of } from 'rxjs';
+      import { contentDeltas, RxChatError } from 'rxchat';
+      import { provideRxChat, withTransport, RX_CHAT_CLIENT } from 'rxchat/angular';
+      const sse = 'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\\n\\ndata: [DONE]\\n\\n';
+      const transport = () => of({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: of(sse) });
+      const parent = Injector.create({ providers: [] });
+      const env = createEnvironmentInjector([provideRxChat({ baseURL: 'http://test/v1' }, withTransport(() => transport))], parent.get(EnvironmentInjector, null) ?? Injector.NULL);
+      const client = env.get(RX_CHAT_CLIENT);
+      const out = [];
+      client.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).pipe(contentDeltas()).subscribe((t) => out.push(t));
+      env.destroy();
+      client.stream({ model: 'm', messages: [{ role: 'user', content: 'x' }] }).subscribe({ error: (e) => out.push(RxChatError.isInstance(e) && e.code) });
+      console.log(JSON.stringify(out));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual(['hi', 'aborted']);
   });
 
   it('streams an answer with the packed bin from the built-in mock server', () => {
