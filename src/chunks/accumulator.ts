@@ -1,5 +1,6 @@
 import { contentOf, reasoningOf } from './delta-text';
 import { reportedUsage } from './reported-usage';
+import { TextBuilder } from './text-builder';
 import type {
   ChatCompletion,
   ChatCompletionChoice,
@@ -11,8 +12,8 @@ import type {
 } from './types';
 
 /*
- * Folds chunks into a ChatCompletion. Strings are appended (V8 keeps them as ropes, so nothing is
- * rescanned or copied per chunk), tool calls are looked up through Maps (so ids such as
+ * Folds chunks into a ChatCompletion. Text is appended through TextBuilders (linear time, memory
+ * near the text's own size), tool calls are looked up through Maps (so ids such as
  * "__proto__" or "constructor" are plain keys), and nothing from provider JSON is ever copied
  * into our objects by key.
  */
@@ -27,9 +28,9 @@ interface CallState {
 interface ChoiceState {
   index: number;
   role: string;
-  content: string;
-  reasoning: string;
-  refusal: string;
+  content: TextBuilder;
+  reasoning: TextBuilder;
+  refusal: TextBuilder;
   finish: string | null;
   calls: CallState[];
   byId: Map<string, CallState>;
@@ -43,9 +44,9 @@ interface ChoiceState {
 const newChoice = (index: number): ChoiceState => ({
   index,
   role: '',
-  content: '',
-  reasoning: '',
-  refusal: '',
+  content: new TextBuilder(),
+  reasoning: new TextBuilder(),
+  refusal: new TextBuilder(),
   finish: null,
   calls: [],
   byId: new Map(),
@@ -94,7 +95,7 @@ export class CompletionAccumulator {
 
   /**
    * An immutable view of the completion so far. Unchanged choices are shared with the previous
-   * snapshot; strings are shared, never copied.
+   * snapshot; text is shared, and at most the deltas since the last block are joined.
    */
   snapshot(): ChatCompletion {
     return {
@@ -131,10 +132,10 @@ export class CompletionAccumulator {
     if (delta) {
       if (!state.role && delta.role) state.role = delta.role;
       const content = contentOf(delta);
-      if (content) state.content += content;
+      if (content) state.content.append(content);
       const reasoning = reasoningOf(delta);
-      if (reasoning) state.reasoning += reasoning;
-      if (delta.refusal) state.refusal += delta.refusal;
+      if (reasoning) state.reasoning.append(reasoning);
+      if (delta.refusal) state.refusal.append(delta.refusal);
       if (delta.tool_calls) for (const call of delta.tool_calls) mergeToolCall(state, call);
     }
     if (choice.finish_reason) state.finish = choice.finish_reason;
@@ -196,9 +197,9 @@ function viewOf(state: ChoiceState): ChatCompletionChoice {
     index: state.index,
     message: {
       role: state.role || 'assistant',
-      content: state.content || null,
-      reasoning: state.reasoning || null,
-      refusal: state.refusal || null,
+      content: state.content.toString() || null,
+      reasoning: state.reasoning.toString() || null,
+      refusal: state.refusal.toString() || null,
       tool_calls: state.calls.map(toToolCall),
     },
     finish_reason: state.finish,

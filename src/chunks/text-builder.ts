@@ -1,0 +1,39 @@
+/**
+ * Appends many small strings (a stream's deltas) in linear time with memory close to the text's
+ * own size.
+ *
+ * `text += delta` is linear in time too (V8 keeps a rope), but the rope holds every delta as its
+ * own string plus a tree node: on a real stream (about four characters per delta) that is about
+ * four times the text. Here deltas wait in a short list that is joined into one flat block every
+ * {@link BLOCK_PARTS} deltas, so the rope has one node per block, and the deltas can be collected.
+ */
+export class TextBuilder {
+  /** The joined blocks: a short rope of large flat strings. */
+  private blocks = '';
+  /** Deltas since the last block. */
+  private readonly parts: string[] = [];
+  /** `toString()` of the current state, until the next append. */
+  private cached: string | undefined = '';
+
+  append(text: string): void {
+    if (text.length === 0) return;
+    this.parts.push(text);
+    this.cached = undefined;
+    if (this.parts.length >= BLOCK_PARTS) {
+      this.blocks += this.parts.join('');
+      this.parts.length = 0;
+    }
+  }
+
+  toString(): string {
+    if (this.cached === undefined) {
+      // The pending deltas are joined for this view but kept as parts, so a snapshot after every
+      // delta costs at most one block's copy and the blocks stay large.
+      this.cached = this.parts.length === 0 ? this.blocks : this.blocks + this.parts.join('');
+    }
+    return this.cached;
+  }
+}
+
+/** How many deltas make a block: big enough that the rope stays short, small enough to copy. */
+export const BLOCK_PARTS = 256;
