@@ -209,30 +209,46 @@ export function createUnitSplitter(
     throw new RangeError(`createUnitSplitter: maxHeld must be >= 1, got ${maxHeld}`);
   const findCuts = cutFinder(by, locale);
   let held = '';
+  // A huge delta is read in windows, as if it had come in smaller pieces (which the splitter
+  // handles the same by design): Intl.Segmenter makes an object per segment, and one pass over
+  // a megabyte would hold a million of them at once.
+  const window = Math.max(1024, maxHeld);
+  const push = (text: string): string[] => {
+    if (text.length <= window) return pushPiece(text);
+    const units: string[] = [];
+    for (let at = 0; at < text.length;) {
+      let end = Math.min(at + window, text.length);
+      if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end++;
+      for (const unit of pushPiece(text.slice(at, end))) units.push(unit);
+      at = end;
+    }
+    return units;
+  };
+  const pushPiece = (text: string): string[] => {
+    if (text === '') return [];
+    const buffer = held + text;
+    const units: string[] = [];
+    let start = 0;
+    for (const cut of findCuts(buffer, text)) {
+      // Guards every mode, not only regexps: a lone high surrogate at the end may be half of
+      // a pair whose other half is in the next push.
+      if (cut <= start || !canCut(buffer, cut)) continue;
+      units.push(buffer.slice(start, cut));
+      start = cut;
+    }
+    held = start === 0 ? buffer : buffer.slice(start);
+    // A unit that never completes (a regexp that never matches, a base64 blob in word mode)
+    // must not grow without bound, nor be segmented again at ever greater cost: past maxHeld,
+    // the held text goes out as it is, keeping only half a surrogate pair back.
+    if (held.length > maxHeld) {
+      const keep = endsInHighSurrogate(held) ? 1 : 0;
+      units.push(held.slice(0, held.length - keep));
+      held = held.slice(held.length - keep);
+    }
+    return units;
+  };
   return {
-    push(text) {
-      if (text === '') return [];
-      const buffer = held + text;
-      const units: string[] = [];
-      let start = 0;
-      for (const cut of findCuts(buffer, text)) {
-        // Guards every mode, not only regexps: a lone high surrogate at the end may be half of
-        // a pair whose other half is in the next push.
-        if (cut <= start || !canCut(buffer, cut)) continue;
-        units.push(buffer.slice(start, cut));
-        start = cut;
-      }
-      held = start === 0 ? buffer : buffer.slice(start);
-      // A unit that never completes (a regexp that never matches, a base64 blob in word mode)
-      // must not grow without bound, nor be segmented again at ever greater cost: past maxHeld,
-      // the held text goes out as it is, keeping only half a surrogate pair back.
-      if (held.length > maxHeld) {
-        const keep = endsInHighSurrogate(held) ? 1 : 0;
-        units.push(held.slice(0, held.length - keep));
-        held = held.slice(held.length - keep);
-      }
-      return units;
-    },
+    push,
     pending: () => held,
     flush(keepHalfPair = false) {
       const keep = keepHalfPair && endsInHighSurrogate(held) ? 1 : 0;

@@ -202,6 +202,33 @@ describe('createUnitSplitter', () => {
     expect(Math.max(...lengths)).toBeLessThanOrEqual(10);
   });
 
+  it('reads one huge delta in windows, never segmenting more than maxHeld plus a window at once', () => {
+    const lengths: number[] = [];
+    const original = Intl.Segmenter.prototype.segment;
+    Intl.Segmenter.prototype.segment = function (this: Intl.Segmenter, input: string) {
+      lengths.push(input.length);
+      return original.call(this, input);
+    };
+    // 400k characters in one delta: words, emoji sequences and combining marks across windows.
+    const huge = 'Zürich 👩‍💻 e\u0301te\u0301. '.repeat(20_000);
+    let units: string[];
+    try {
+      const words = createUnitSplitter('word', undefined, 4096);
+      units = [...words.push(huge), words.flush()];
+    } finally {
+      Intl.Segmenter.prototype.segment = original;
+    }
+    expect(units.join('')).toBe(huge);
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(2 * 4096 + 1);
+    // ...and the windows cut it exactly as if it had come word by word.
+    const pieces = createUnitSplitter('word', undefined, 4096);
+    const expected = [
+      ...huge.split(/(?<= )/).flatMap((piece) => pieces.push(piece)),
+      pieces.flush(),
+    ];
+    expect(units).toEqual(expected);
+  });
+
   it('scans only the new text for line ends, so a long line in tiny pieces stays linear', () => {
     const splitter = createUnitSplitter('line', undefined, Infinity);
     const started = Date.now();
