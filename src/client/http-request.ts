@@ -114,30 +114,68 @@ export function createHttpRequest(
   body: string | undefined,
   secrets: readonly string[],
 ): ChatHttpRequest {
-  const safeHeaders = (): Record<string, string> => {
-    const shown: Record<string, string> = {};
-    for (const [name, value] of Object.entries(headers)) {
-      shown[name] = SECRET_HEADERS.has(name) ? '[redacted]' : redactText(value, secrets);
-    }
-    return shown;
-  };
-  const safeView = () => ({
+  const shown = new RedactingHeaders(headers, secrets);
+  return new RedactingRequest(
     method,
-    url: redactURL(url, secrets),
-    headers: safeHeaders(),
-    ...(body === undefined ? {} : { body }),
-  });
-
-  const frozenHeaders = { ...headers };
-  hide(frozenHeaders, 'toJSON', safeHeaders);
-  hide(frozenHeaders, inspectSymbol, safeHeaders);
-  const request: ChatHttpRequest = { method, url, headers: frozenHeaders, body };
-  hide(request, 'toJSON', safeView);
-  hide(request, inspectSymbol, safeView);
-  hide(request, 'toString', () => `${method} ${redactURL(url, secrets)}`);
-  return request;
+    url,
+    shown as unknown as Record<string, string>,
+    body,
+    secrets,
+  );
 }
 
-function hide(target: object, key: PropertyKey, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false });
+// Classes rather than per-object hidden properties: the redacting views live on the prototypes,
+// so building a request (once per attempt) defines no properties, and the secrets sit in private
+// fields that neither Object.entries, spreading, JSON nor util.inspect can see.
+
+class RedactingHeaders {
+  readonly #secrets: readonly string[];
+
+  constructor(headers: Record<string, string>, secrets: readonly string[]) {
+    Object.assign(this, headers);
+    this.#secrets = secrets;
+  }
+
+  toJSON(): Record<string, string> {
+    const shown: Record<string, string> = {};
+    for (const [name, value] of Object.entries(this) as [string, string][]) {
+      shown[name] = SECRET_HEADERS.has(name) ? '[redacted]' : redactText(value, this.#secrets);
+    }
+    return shown;
+  }
+
+  [inspectSymbol](): Record<string, string> {
+    return this.toJSON();
+  }
+}
+
+class RedactingRequest implements ChatHttpRequest {
+  readonly #secrets: readonly string[];
+
+  constructor(
+    readonly method: 'POST' | 'GET',
+    readonly url: string,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | undefined,
+    secrets: readonly string[],
+  ) {
+    this.#secrets = secrets;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      method: this.method,
+      url: redactURL(this.url, this.#secrets),
+      headers: (this.headers as unknown as RedactingHeaders).toJSON(),
+      ...(this.body === undefined ? {} : { body: this.body }),
+    };
+  }
+
+  [inspectSymbol](): Record<string, unknown> {
+    return this.toJSON();
+  }
+
+  toString(): string {
+    return `${this.method} ${redactURL(this.url, this.#secrets)}`;
+  }
 }

@@ -112,7 +112,9 @@ export const chatRequestSchema = z.looseObject({
  * `stream_options.include_usage` when asked). Fails with `validation_error` naming each problem.
  */
 export function serialiseRequest(request: ChatRequest, includeUsage: boolean): string {
-  const result = chatRequestSchema.safeParse(request);
+  const result = isPlainRequest(request)
+    ? ({ success: true } as const)
+    : chatRequestSchema.safeParse(request);
   if (!result.success) {
     const problems = result.error.issues
       .slice(0, 5)
@@ -134,4 +136,39 @@ export function serialiseRequest(request: ChatRequest, includeUsage: boolean): s
       { cause },
     );
   }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const absentOr = (value: unknown, type: 'string' | 'number') =>
+  value === undefined || typeof value === type;
+
+/**
+ * The common request (text messages, sampling settings) checked by hand, so a plain request does
+ * not pay for a zod parse. Whatever this accepts, {@link chatRequestSchema} accepts too; anything
+ * else (tools, multimodal content, n, token limits, stream options) goes to the schema, which has
+ * the last word and the error messages.
+ */
+export function isPlainRequest(request: unknown): boolean {
+  if (!isRecord(request)) return false;
+  const { model, messages, temperature, top_p, stop } = request;
+  if (typeof model !== 'string' || model.length === 0) return false;
+  if (!Array.isArray(messages) || messages.length === 0) return false;
+  for (const message of messages) {
+    if (!isRecord(message)) return false;
+    const { role, content } = message;
+    if (typeof role !== 'string' || role.length === 0) return false;
+    if (content !== undefined && content !== null && typeof content !== 'string') return false;
+    if (!absentOr(message.name, 'string') || !absentOr(message.tool_call_id, 'string'))
+      return false;
+    if (message.tool_calls !== undefined) return false;
+  }
+  if (request.stream !== undefined && request.stream !== true) return false;
+  for (const field of ['stream_options', 'tools', 'n', 'max_tokens', 'max_completion_tokens']) {
+    if (request[field] !== undefined) return false;
+  }
+  for (const value of [temperature, top_p]) {
+    if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) return false;
+  }
+  return stop === undefined || stop === null || typeof stop === 'string';
 }

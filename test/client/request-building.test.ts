@@ -1,8 +1,9 @@
+import fc from 'fast-check';
 import { RxChatError } from '../../src';
 import { httpError, retryAfterOf } from '../../src/client/http-error';
 import { joinURL, mergeHeaders, redactURL, secretsOf } from '../../src/client/http-request';
 import { eventsFromJsonCompletion } from '../../src/client/json-completion';
-import { serialiseRequest } from '../../src/client/request';
+import { chatRequestSchema, isPlainRequest, serialiseRequest } from '../../src/client/request';
 import { decodersFor } from '../../src/transport/decompress';
 
 describe('joinURL', () => {
@@ -174,5 +175,84 @@ describe('decodersFor', () => {
     expect(decodersFor('identity', 0)).toEqual([]);
     expect(() => decodersFor('compress', 0)).toThrow(/content-encoding "compress"/);
     expect(decodersFor('gzip, br', 0)).toHaveLength(2);
+  });
+});
+
+describe('isPlainRequest, the fast path before the request schema', () => {
+  // Mostly valid, with one odd field now and then: the interesting cases are near the edge.
+  const mostly = <T, U>(good: fc.Arbitrary<T>, ...odd: fc.Arbitrary<U>[]) =>
+    fc.oneof({ arbitrary: good, weight: 6 }, ...odd.map((arbitrary) => ({ arbitrary, weight: 1 })));
+  const message = fc.record(
+    {
+      role: mostly(
+        fc.constantFrom('user', 'system', 'assistant', 'tool'),
+        fc.constant(''),
+        fc.integer(),
+      ),
+      content: mostly(
+        fc.string(),
+        fc.constant(null),
+        fc.integer(),
+        fc.array(fc.record({ type: fc.string() })),
+      ),
+      name: mostly(fc.string(), fc.integer()),
+      tool_call_id: mostly(fc.string(), fc.boolean()),
+      tool_calls: mostly(fc.constant(undefined), fc.constant([])),
+    },
+    { requiredKeys: ['role'] },
+  );
+  const request = fc.record(
+    {
+      model: mostly(fc.string({ minLength: 1 }), fc.constant(''), fc.integer()),
+      messages: mostly(
+        fc.array(message, { minLength: 1, maxLength: 3 }),
+        fc.constant([]),
+        fc.constant('hi'),
+      ),
+      stream: mostly(fc.constant(true), fc.constant(false), fc.constant('yes')),
+      temperature: mostly(
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.double(),
+        fc.string(),
+      ),
+      top_p: mostly(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.double()),
+      stop: mostly(fc.string(), fc.constant(null), fc.array(fc.string()), fc.integer()),
+      n: mostly(fc.constant(undefined), fc.integer()),
+      extra: fc.anything(),
+    },
+    { requiredKeys: ['model', 'messages'] },
+  );
+
+  it('never accepts what the schema rejects', () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(request, (candidate) => {
+        if (isPlainRequest(candidate)) {
+          taken++;
+          expect(chatRequestSchema.safeParse(candidate).success).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(taken).toBeGreaterThan(100); // the property is not vacuous
+  });
+
+  it('takes the common requests', () => {
+    expect(isPlainRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] })).toBe(true);
+    expect(
+      isPlainRequest({
+        model: 'm',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi', name: 'ann' },
+        ],
+        temperature: 0.2,
+        stop: '\n',
+        user: 'u-1',
+      }),
+    ).toBe(true);
+    expect(isPlainRequest({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], n: 2 })).toBe(
+      false,
+    );
   });
 });
