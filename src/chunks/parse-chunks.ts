@@ -1,10 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { excerpt, RxChatError } from '../errors';
 import type { SseEvent } from '../sse/decode-sse';
-import { providerErrorFrom } from './provider-error';
-import { reportedUsage } from './reported-usage';
-import type { ChatCompletionChunk, ChatStreamEvent, Usage } from './types';
-import { chunkProblem } from './validate';
+import { ChunkReader } from './chunk-reader';
+import type { ChatStreamEvent } from './types';
 
 /** Options of {@link parseChunks}. */
 export interface ParseChunksOptions {
@@ -14,9 +11,6 @@ export interface ParseChunksOptions {
    */
   requireDone?: boolean;
 }
-
-const isDone = (data: string) =>
-  data === '[DONE]' || (data.length < 16 && data.trim() === '[DONE]');
 
 /**
  * Turns server-sent events into chat stream events: every chunk as received (validated
@@ -45,121 +39,17 @@ export function parseChunks(
 
   return (source) =>
     new Observable<ChatStreamEvent>((subscriber) => {
-      let usage: Usage | null = null;
-      let finishSeen = false;
-      let chunks = 0;
-      let ended = false;
-
-      const succeed = () => {
-        ended = true;
-        subscriber.next({ type: 'usage', usage });
-        subscriber.complete();
-      };
-      const fail = (error: RxChatError) => {
-        ended = true;
-        subscriber.error(error);
-      };
-      const recordUsage = (chunk: ChatCompletionChunk) => {
-        const reported = reportedUsage(chunk);
-        if (reported) usage = reported;
-      };
-
-      const streamError = (value: unknown, data: string) => {
-        const provider = providerErrorFrom(value, data);
-        return new RxChatError(
-          'stream_error',
-          `The provider reported an error: ${provider.message}`,
-          {
-            provider,
-            usage,
-            data: excerpt(data),
-          },
-        );
-      };
-
+      const reader = new ChunkReader(subscriber, requireDone);
       // Returned as the teardown: when [DONE] completes us, RxJS unsubscribes it at once (even
       // when it was emitted synchronously during this very subscribe call).
       return source.subscribe({
         next(event) {
-          if (ended || event.type !== 'message') return;
-          const data = event.data;
-          if (isDone(data)) return succeed();
-
-          let value: unknown;
-          try {
-            value = JSON.parse(data);
-          } catch (cause) {
-            if (event.event === 'error') return fail(streamError(undefined, data));
-            // The last event of a cut body: a fragment cut off mid-write is dropped.
-            if (event.incomplete) return;
-            return fail(
-              new RxChatError(
-                'parse_error',
-                `Chunk ${chunks + 1} is not valid JSON: ${excerpt(data, 80)}`,
-                {
-                  cause,
-                  usage,
-                  data: excerpt(data),
-                },
-              ),
-            );
+          if (event.type === 'message') {
+            reader.message(event.data, event.event, event.incomplete === true);
           }
-
-          if (event.event === 'error') return fail(streamError(value, data));
-          if (
-            typeof value === 'object' &&
-            value !== null &&
-            (value as { error?: unknown }).error != null
-          ) {
-            // An error object may still report usage (OpenRouter does): it was billed.
-            const reported = value as ChatCompletionChunk;
-            if (chunkProblem(reported) === undefined) recordUsage(reported);
-            return fail(streamError(value, data));
-          }
-
-          const problem = chunkProblem(value);
-          if (problem !== undefined) {
-            return fail(
-              new RxChatError(
-                'validation_error',
-                `Chunk ${chunks + 1} has an impossible shape: ${problem}`,
-                {
-                  usage,
-                  data: excerpt(data),
-                },
-              ),
-            );
-          }
-
-          const chunk = value as ChatCompletionChunk;
-          chunks++;
-          recordUsage(chunk);
-          if (!finishSeen && chunk.choices) {
-            for (const choice of chunk.choices) {
-              if (choice.finish_reason) {
-                finishSeen = true;
-                break;
-              }
-            }
-          }
-          subscriber.next({ type: 'chunk', chunk });
         },
-        error(error: unknown) {
-          if (!ended) fail(error as RxChatError);
-        },
-        complete() {
-          if (ended) return;
-          if (finishSeen && !requireDone) return succeed();
-          fail(
-            new RxChatError(
-              'truncated',
-              finishSeen
-                ? `The stream ended without [DONE] after ${chunks} chunks`
-                : `The stream ended without [DONE] and without a finish_reason after ${chunks} chunks`,
-              { usage },
-            ),
-          );
-        },
+        error: (error: unknown) => reader.fail(error),
+        complete: () => reader.end(),
       });
     });
 }

@@ -1,13 +1,12 @@
 import { concat, map, mergeMap, Observable, of, timer, type SchedulerLike } from 'rxjs';
-import { parseChunks } from '../chunks/parse-chunks';
 import type { ChatStreamEvent } from '../chunks/types';
 import { excerpt, RxChatError } from '../errors';
-import { decodeSse } from '../sse/decode-sse';
 import { mediaType } from '../transport/headers';
 import type { ChatHttpResponse } from '../transport/types';
 import { httpError, requestIdOf } from './http-error';
 import { eventsFromJsonCompletion } from './json-completion';
 import { readText } from './read-text';
+import { sseChunks } from './sse-chunks';
 
 /** How much of an error body is read before the rest is thrown away (characters). */
 export const MAX_ERROR_BODY = 64 * 1024;
@@ -58,13 +57,7 @@ export function responseEvents(
   // A missing content type is read as an event stream: lenient, and the parser fails clearly on
   // anything that is not one.
   if (type === 'text/event-stream' || type === '') {
-    return startingWith(
-      responseEvent,
-      response.body.pipe(
-        decodeSse({ maxEventBytes: options.maxEventBytes }),
-        parseChunks({ requireDone: options.requireDone }),
-      ),
-    );
+    return startingWith(responseEvent, sseChunks(response.body, options));
   }
   if (type === 'application/json' || type.endsWith('+json')) {
     return concat(

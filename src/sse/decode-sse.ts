@@ -1,6 +1,5 @@
-import { createParser } from 'eventsource-parser';
 import { Observable, type OperatorFunction } from 'rxjs';
-import { RxChatError } from '../errors';
+import { SseDecoder } from './sse-decoder';
 
 /**
  * What {@link decodeSse} emits. `message` is a dispatched event; `comment` and `retry` are
@@ -50,10 +49,6 @@ export interface DecodeSseOptions {
 /** 4 MiB: far above any real chunk (even a whole tool call in one delta), far below trouble. */
 export const DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
-const LAST_IS_CR = 1;
-const LAST_IS_LF = 2;
-const LAST_IS_OTHER = 3;
-
 /**
  * Decodes a body of server-sent events. Bytes go through one streaming `TextDecoder` per
  * subscription (so multi-byte characters split across pieces survive), framing is done by
@@ -83,100 +78,42 @@ export function decodeSse(
 
   return (source) =>
     new Observable<SseEvent>((subscriber) => {
-      const decoder = new TextDecoder();
-      let atStart = true;
-      let last = 0;
-      let endOfBody = false;
-      let tooLarge: RxChatError | undefined;
-
-      const overflow = (size: number | undefined) =>
-        new RxChatError(
-          'event_too_large',
-          `A server-sent event exceeded maxEventBytes (${maxEventBytes})` +
-            (size === undefined ? '' : `: ${size} characters`),
-        );
-
-      const parser = createParser({
-        maxBufferSize: maxEventBytes,
-        onEvent(event) {
-          if (subscriber.closed || tooLarge) return;
-          // An empty data buffer dispatches nothing (WHATWG SSE, "dispatch the event", step 2).
-          if (event.data === '') return;
-          if (event.data.length > maxEventBytes) {
-            tooLarge = overflow(event.data.length);
-            return;
-          }
-          subscriber.next(
-            endOfBody
-              ? {
-                  type: 'message',
-                  event: event.event,
-                  data: event.data,
-                  id: event.id,
-                  incomplete: true,
-                }
-              : { type: 'message', event: event.event, data: event.data, id: event.id },
-          );
+      const decoder = new SseDecoder(
+        {
+          message(data, event, id, incomplete) {
+            if (subscriber.closed) return;
+            subscriber.next(
+              incomplete
+                ? { type: 'message', event, data, id, incomplete: true }
+                : { type: 'message', event, data, id },
+            );
+          },
+          comment(comment) {
+            if (!subscriber.closed) subscriber.next({ type: 'comment', comment });
+          },
+          retry(retry) {
+            if (!subscriber.closed) subscriber.next({ type: 'retry', retry });
+          },
         },
-        onComment(comment) {
-          if (!subscriber.closed && !tooLarge) subscriber.next({ type: 'comment', comment });
-        },
-        onRetry(retry) {
-          if (!subscriber.closed && !tooLarge) subscriber.next({ type: 'retry', retry });
-        },
-        onError(error) {
-          // Unknown fields and bad `retry:` values are ignored, as the SSE spec says.
-          if (error.type === 'max-buffer-size-exceeded') tooLarge ??= overflow(undefined);
-        },
-      });
-
-      /** Feeds decoded text; returns false once the stream has failed. */
-      const feed = (text: string): boolean => {
-        if (text.length === 0) return true;
-        if (atStart) {
-          atStart = false;
-          // TextDecoder drops a byte-order mark; a string source may still carry one.
-          if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-          if (text.length === 0) return true;
-        }
-        const code = text.charCodeAt(text.length - 1);
-        last = code === 13 ? LAST_IS_CR : code === 10 ? LAST_IS_LF : LAST_IS_OTHER;
-        parser.feed(text);
-        if (tooLarge) {
-          subscriber.error(tooLarge);
-          return false;
-        }
-        return true;
-      };
-
-      /** Reads what the body left unterminated: a last line, then a last event. */
-      const flushEnd = (): boolean => {
-        if (!feed(decoder.decode())) return false;
-        // A trailing CR was a complete line break that the parser held back in case an LF
-        // followed; an LF now makes it a CRLF without adding a line.
-        if (last === LAST_IS_CR || last === LAST_IS_OTHER) {
-          if (!feed('\n')) return false;
-        }
-        // The blank line that never came: whatever it dispatches lacked it.
-        endOfBody = true;
-        const ok = feed('\n');
-        parser.reset();
-        return ok;
-      };
+        maxEventBytes,
+      );
 
       return source.subscribe({
         next(piece) {
           if (subscriber.closed) return;
-          feed(typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true }));
+          const tooLarge = decoder.feed(piece);
+          if (tooLarge) subscriber.error(tooLarge);
         },
         error(error: unknown) {
           if (subscriber.closed) return;
           // Keep what was received: a complete last event still goes out before the error.
-          if (flushEnd()) subscriber.error(error);
+          subscriber.error(decoder.end() ?? error);
         },
         complete() {
           if (subscriber.closed) return;
-          if (flushEnd()) subscriber.complete();
+          const tooLarge = decoder.end();
+          if (tooLarge) subscriber.error(tooLarge);
+          else subscriber.complete();
         },
       });
     });
