@@ -4,10 +4,14 @@
 // package-lock.json, and `npm ci` then refuses the lockfile as "out of sync". This script adds
 // the missing optional entries, marked optional and limited to their platform (read from the
 // package name), so `npm ci` skips them as it would on any registry. Run it after every
-// `npm install` that rewrites the lockfile: `node .ci/complete-lockfile.mjs`.
+// `npm install` that rewrites a lockfile: `node .ci/complete-lockfile.mjs [path/to/package-lock.json]`
+// (default: the repository's own; the Angular example's is examples/angular/package-lock.json).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-const file = new URL('../package-lock.json', import.meta.url);
+const file = process.argv[2]
+  ? resolve(process.argv[2])
+  : new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const packages = lock.packages;
 

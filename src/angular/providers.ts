@@ -137,7 +137,7 @@ export function withTransport(factory: () => ChatTransport): RxChatFeature {
  *   ask(prompt: string) {
  *     this.chat
  *       .stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt }] })
- *       .pipe(contentDeltas(), throttleText({ frames: true }))
+ *       .pipe(contentDeltas(), throttleText({ frames: 1 }))
  *       .subscribe((text) => this.answer.update((all) => all + text));
  *   }
  * }

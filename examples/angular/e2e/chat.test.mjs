@@ -1,0 +1,276 @@
+// End-to-end: the production build in Debian's chromium (playwright-core, no downloaded browser),
+// streaming from rxchat's mock server on another port (so CORS is exercised too). Everything
+// listens on 127.0.0.1 only.
+//
+//   npm run build && RXCHAT_E2E_BUILT=1 node --test e2e/chat.test.mjs
+//
+// Without RXCHAT_E2E_BUILT=1 the test builds the app first. CHROMIUM_PATH overrides
+// /usr/bin/chromium.
+/* global AbortController, document, window, MutationObserver -- the last three: in the page */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { mockAnswerText, startMockServer } from 'rxchat/mock-server';
+
+const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const browserDir = join(appRoot, 'dist', 'rxchat-angular-example', 'browser');
+const screenshots = join(appRoot, 'e2e', 'screenshots');
+
+// 15 tokens a second after 300 ms, so an answer of 30-odd tokens takes 2 s or more and renders in
+// many steps; seeded, so every run paces alike.
+const PACE = { firstTokenMs: 300, tokensPerSecond: 15, jitter: 0.3, seed: 7 };
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/** Serves the built app; unknown paths get index.html, as a single-page app expects. */
+async function serveApp() {
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://app').pathname);
+    let file = normalize(join(browserDir, path));
+    if (!file.startsWith(browserDir + sep) || extname(file) === '') {
+      file = join(browserDir, 'index.html');
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+let app;
+let mock;
+let context;
+let userDataDir;
+/** Console errors and uncaught exceptions of every page; each test expects none. */
+const pageErrors = [];
+
+before(async () => {
+  if (process.env.RXCHAT_E2E_BUILT !== '1') {
+    const build = spawnSync('npm', ['run', 'build'], { cwd: appRoot, stdio: 'inherit' });
+    assert.equal(build.status, 0, 'ng build failed');
+  }
+  app = await serveApp();
+  // CORS for the app's origin only, as a real deployment would allow it.
+  mock = await startMockServer({ pace: PACE, cors: app.url });
+  userDataDir = mkdtempSync(join(tmpdir(), 'rxchat-e2e-chromium-'));
+  // A persistent context is how playwright takes a --user-data-dir: a fresh one every run.
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 900, height: 720 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await mock?.close();
+  app?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+/** A fresh page of the app, talking to the mock server. */
+async function openApp() {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  await page.goto(`${app.url}/?api=${encodeURIComponent(mock.url)}`);
+  await page.getByTestId('status').filter({ hasText: 'idle' }).waitFor();
+  return page;
+}
+
+/** The chat request the mock server received for `prompt` (a POST, so never a CORS preflight). */
+async function requestFor(prompt) {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const request = mock.requests.find(
+      (r) => r.method === 'POST' && r.body?.messages?.at(-1)?.content === prompt,
+    );
+    if (request) return request;
+    await sleep(20);
+  }
+  assert.fail(`the mock server never received a request for ${JSON.stringify(prompt)}`);
+}
+
+/** `promise`, or a failure naming `what` after `ms` milliseconds. */
+async function within(promise, ms, what) {
+  const timer = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() =>
+    assert.fail(`${what} did not happen within ${ms} ms`),
+  );
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    timer.abort();
+    timeout.catch(() => {}); // the aborted timer rejects
+  }
+}
+
+/** Waits until the page's status is one of `statuses`; fails at once on an error shown. */
+async function waitForStatus(page, statuses, timeout = 20_000) {
+  const status = page.getByTestId('status');
+  await page.waitForFunction(
+    (wanted) => {
+      const text = document.querySelector('[data-testid="status"]')?.textContent?.trim();
+      return wanted.includes(text) || text === 'error';
+    },
+    statuses,
+    { timeout },
+  );
+  const now = (await status.textContent()).trim();
+  if (now === 'error' && !statuses.includes('error')) {
+    assert.fail(`the page shows an error: ${(await page.getByTestId('error').innerText()).trim()}`);
+  }
+}
+
+async function screenshot(page, name) {
+  mkdirSync(screenshots, { recursive: true });
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+}
+
+test('streams an answer in several renders, then shows the usage', async () => {
+  const page = await openApp();
+  const prompt = 'How do cold observables stream a chat answer?';
+  await page.getByTestId('prompt').fill(prompt);
+
+  // Every render of the answer, as the page shows it, recorded in the page.
+  await page.evaluate(() => {
+    const answer = document.querySelector('[data-testid="answer"]');
+    const renders = (window.__renders = []);
+    new MutationObserver(() => renders.push(answer.textContent)).observe(answer, {
+      characterData: true,
+      childList: true,
+      subtree: true,
+    });
+  });
+
+  const started = Date.now();
+  await page.getByTestId('send').click();
+  await waitForStatus(page, ['done']);
+  const seconds = (Date.now() - started) / 1000;
+
+  const expected = mockAnswerText(prompt);
+  const renders = (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
+  const lengths = [...new Set(renders.map((text) => text.length))];
+  assert.ok(seconds >= 1.5, `the paced answer took only ${seconds} s`);
+  assert.ok(lengths.length >= 3, `the answer grew in only ${lengths.length} steps`);
+  for (const text of renders) assert.ok(expected.startsWith(text), `not a prefix: ${text}`);
+  assert.deepEqual(
+    lengths,
+    [...lengths].sort((a, b) => a - b),
+    'the answer only ever grows',
+  );
+
+  const usage = (await page.getByTestId('usage').innerText()).trim();
+  console.log(`answer took ${seconds.toFixed(2)} s in ${renders.length} renders (${usage})`);
+  assert.equal((await page.getByTestId('answer').textContent()).trim(), expected);
+  const match = /^prompt (\d+) · completion (\d+) · total (\d+)$/.exec(usage);
+  assert.ok(match, `usage line: ${usage}`);
+  assert.equal(Number(match[1]) + Number(match[2]), Number(match[3]));
+  assert.equal(await page.getByTestId('error').count(), 0);
+  assert.deepEqual(await (await requestFor(prompt)).closed, { byClient: false });
+
+  await screenshot(page, 'answer-done');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('Stop closes the connection: the mock server sees the client go away', async () => {
+  const page = await openApp();
+  const prompt = 'Tell me a long story, then stop me.';
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('send').click();
+
+  const answer = page.getByTestId('answer');
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="answer"]').textContent.trim().length >= 20 ||
+      document.querySelector('[data-testid="error"]'),
+  );
+  await waitForStatus(page, ['streaming']);
+  const request = await requestFor(prompt);
+  await page.getByTestId('stop').click();
+  const stoppedAt = Date.now();
+  assert.deepEqual(await within(request.closed, 2000, 'the server seeing the close'), {
+    byClient: true,
+  });
+  console.log(`server saw the close ${Date.now() - stoppedAt} ms after Stop`);
+
+  const textAtStop = (await answer.textContent()).trim();
+  await waitForStatus(page, ['stopped']);
+  await sleep(1000); // the whole answer would have grown a good deal by now
+  const textLater = (await answer.textContent()).trim();
+  assert.equal(textLater, textAtStop, 'the answer kept growing after Stop');
+  assert.ok(textLater.length > 0 && textLater.length < mockAnswerText(prompt).length);
+  assert.ok(mockAnswerText(prompt).startsWith(textLater));
+  assert.equal(await page.getByTestId('usage').count(), 0);
+  assert.equal(await page.getByTestId('stop').isDisabled(), true);
+
+  await screenshot(page, 'answer-stopped');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('a new quick question cancels the answer still streaming for the last one', async () => {
+  const page = await openApp();
+  const quickAnswer = page.getByTestId('quick-answer');
+  const first = 'What is a cold observable?';
+  const second = 'And a hot one?';
+
+  await page.getByTestId('quick-question').fill(first);
+  const firstRequest = await requestFor(first); // sent once the question settled (300 ms)
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="quick-answer"]').textContent.trim().length > 0,
+  );
+  await page.getByTestId('quick-question').fill(second);
+  assert.deepEqual(await within(firstRequest.closed, 3000, 'the first answer being cancelled'), {
+    byClient: true,
+  });
+
+  await page.waitForFunction(
+    (expected) =>
+      document.querySelector('[data-testid="quick-answer"]').textContent.trim() === expected,
+    mockAnswerText(second),
+    { timeout: 20_000 },
+  );
+  assert.deepEqual(await (await requestFor(second)).closed, { byClient: false });
+  assert.equal(await quickAnswer.getAttribute('data-status'), 'resolved');
+
+  await screenshot(page, 'quick-answer');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
