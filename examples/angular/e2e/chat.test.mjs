@@ -100,14 +100,14 @@ after(async () => {
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
-/** A fresh page of the app, talking to the mock server. */
-async function openApp() {
+/** A fresh page of the app, talking to the mock server (`query`: more of the query string). */
+async function openApp(query = '') {
   const page = await context.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') pageErrors.push(message.text());
   });
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  await page.goto(`${app.url}/?api=${encodeURIComponent(mock.url)}`);
+  await page.goto(`${app.url}/?api=${encodeURIComponent(mock.url)}${query}`);
   await page.getByTestId('status').filter({ hasText: 'idle' }).waitFor();
   return page;
 }
@@ -271,6 +271,35 @@ test('a new quick question cancels the answer still streaming for the last one',
   assert.equal(await quickAnswer.getAttribute('data-status'), 'resolved');
 
   await screenshot(page, 'quick-answer');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('streams the same way with zone.js change detection (?zone)', async () => {
+  const page = await openApp('&zone');
+  assert.equal(await page.evaluate(() => typeof window.Zone), 'function', 'zone.js is loaded');
+  const prompt = 'Does it work with zone.js as well?';
+  await page.getByTestId('prompt').fill(prompt);
+  await page.evaluate(() => {
+    const answer = document.querySelector('[data-testid="answer"]');
+    const renders = (window.__renders = []);
+    new MutationObserver(() => renders.push(answer.textContent)).observe(answer, {
+      characterData: true,
+      childList: true,
+      subtree: true,
+    });
+  });
+  await page.getByTestId('send').click();
+  await waitForStatus(page, ['done']);
+
+  const expected = mockAnswerText(prompt);
+  const renders = (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
+  const lengths = new Set(renders.map((text) => text.length));
+  assert.ok(lengths.size >= 3, `the answer grew in only ${lengths.size} steps`);
+  assert.equal((await page.getByTestId('answer').textContent()).trim(), expected);
+  assert.match((await page.getByTestId('usage').innerText()).trim(), /^prompt \d+ · completion/);
+
+  await screenshot(page, 'answer-zone-js');
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
