@@ -688,7 +688,9 @@ async function main(): Promise<void> {
     lines.push(`| ${t.target} | ${t.shown(t.value)} | ${t.pass(t.value) ? 'yes' : 'NO'} |`);
   console.log(lines.join('\n'));
 
-  const file = await writeResults('e2e', {
+  // A partial rerun (BENCH_SCENARIOS) must not overwrite the full run's results.
+  const partial = SELECTED.length < SCENARIOS.length;
+  const file = await writeResults(partial ? `e2e-${SELECTED.join('-')}` : 'e2e', {
     config: {
       single: {
         chunks: big.chunks,

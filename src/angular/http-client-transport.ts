@@ -35,7 +35,8 @@ export const RX_CHAT_REQUEST = new HttpContextToken<boolean>(() => false);
  *
  * - Unsubscribing cancels the HttpClient request (the browser closes the connection).
  * - A non-2xx status is a normal response (rxchat turns it into an `http_error` with the
- *   provider's message); status 0 (network failure, CORS) is a `connection_error`.
+ *   provider's message); status 0 (network failure, CORS) is a retryable `connection_error`, and
+ *   an interceptor's own error a `connection_error` that is not retried.
  * - When Angular completes the request without a final response (it does when the injector
  *   that owns `HttpClient` is destroyed mid-stream), the body fails with `aborted`: a cut-off
  *   answer is never reported as a finished one.
@@ -144,19 +145,24 @@ export function httpClientTransport(http: HttpClient): ChatTransport {
         },
         error(error: unknown) {
           finished = true;
-          if (!(error instanceof HttpErrorResponse) || error.status === 0) {
+          const httpStatus = error instanceof HttpErrorResponse ? error.status : 0;
+          if (httpStatus === 0 || (httpStatus >= 200 && httpStatus < 300)) {
+            // Status 0: the network (or CORS) failed, worth a retry. Anything else here is not an
+            // answer from the server: an interceptor's own error (a failed token refresh), or a
+            // 2xx that Angular could not read. Retrying would not change those.
             const failure = new RxChatError(
               'connection_error',
               `The HTTP request failed: ${describe(error)}`,
-              { cause: error },
+              { cause: error, retryable: error instanceof HttpErrorResponse && httpStatus === 0 },
             );
             if (bodyState === 'none') subscriber.error(failure);
             else endBody(failure);
             return;
           }
+          const failed = error as HttpErrorResponse;
           // An error status is an answer like any other: its body explains it.
-          if (bodyState === 'none') respond(error.status, error.headers);
-          deliver(typeof error.error === 'string' ? error.error : '');
+          if (bodyState === 'none') respond(failed.status, failed.headers);
+          deliver(typeof failed.error === 'string' ? failed.error : '');
           endBody();
         },
         complete() {

@@ -11,6 +11,7 @@ import { Observable } from 'rxjs';
 import {
   createChatClient,
   fetchTransport,
+  RxChatError,
   type ChatClient,
   type ChatClientOptions,
   type ChatTransport,
@@ -49,12 +50,20 @@ export const RX_CHAT_CLIENT = new InjectionToken<ChatClient>('RX_CHAT_CLIENT', {
 function clientOfThisInjector(): ChatClient {
   const config = inject(RX_CHAT_CONFIG);
   const transport = inject(RX_CHAT_TRANSPORT);
+  const destroyRef = inject(DestroyRef);
   const destroyed = new AbortController();
-  inject(DestroyRef).onDestroy(() =>
-    destroyed.abort('The injector of this chat client was destroyed'),
-  );
-  const signal = config.signal ? anySignal(config.signal, destroyed.signal) : destroyed.signal;
-  return createChatClient({ ...config, transport, signal });
+  destroyRef.onDestroy(() => destroyed.abort('The injector of this chat client was destroyed'));
+  // The caller's own signal aborts the client too; its listener goes with the injector.
+  const outer = config.signal;
+  if (outer) {
+    const relay = () => destroyed.abort(outer.reason);
+    if (outer.aborted) relay();
+    else {
+      outer.addEventListener('abort', relay, { once: true });
+      destroyRef.onDestroy(() => outer.removeEventListener('abort', relay));
+    }
+  }
+  return createChatClient({ ...config, transport, signal: destroyed.signal });
 }
 
 /** A feature of {@link provideRxChat}, made by a `with…()` function. */
@@ -127,7 +136,8 @@ export function withTransport(factory: () => ChatTransport): RxChatFeature {
  * The chat client, bound to the caller: when the component, directive or service that called
  * this is destroyed, every stream it started through the returned client is unsubscribed
  * (which aborts its request), with no further notification, so nothing downstream mistakes a
- * cut-off answer for a finished one. Call it in an injection context.
+ * cut-off answer for a finished one. A stream subscribed after that fails at once with
+ * `aborted`, without sending anything. Call it in an injection context.
  *
  * @example
  * ```ts
@@ -148,10 +158,22 @@ export function injectChatClient(): ChatClient {
   const destroyRef = inject(DestroyRef);
   const bound = <T>(source: Observable<T>): Observable<T> =>
     new Observable<T>((subscriber) => {
-      // Too late: nothing to start. (`destroyed` is missing from older DestroyRefs.)
-      if ((destroyRef as { destroyed?: boolean }).destroyed) return;
+      let unregister: () => void;
+      try {
+        unregister = destroyRef.onDestroy(() => subscriber.unsubscribe());
+      } catch {
+        // Too late (Angular throws NG0911 once destroyed): nothing is sent, and a subscriber
+        // that waits for an outcome (firstValueFrom) gets one instead of waiting forever.
+        subscriber.error(
+          new RxChatError(
+            'aborted',
+            'The component or service that owns this chat client was already destroyed',
+            { retryable: false },
+          ),
+        );
+        return;
+      }
       const subscription = source.subscribe(subscriber);
-      const unregister = destroyRef.onDestroy(() => subscription.unsubscribe());
       return () => {
         unregister();
         subscription.unsubscribe();
@@ -161,17 +183,4 @@ export function injectChatClient(): ChatClient {
     stream: (request, options) => bound(client.stream(request, options)),
     complete: (request, options) => bound(client.complete(request, options)),
   };
-}
-
-/** Aborts when either signal does (AbortSignal.any is missing from older browsers). */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  const both = new AbortController();
-  for (const signal of [a, b]) {
-    if (signal.aborted) {
-      both.abort(signal.reason);
-      break;
-    }
-    signal.addEventListener('abort', () => both.abort(signal.reason), { once: true });
-  }
-  return both.signal;
 }

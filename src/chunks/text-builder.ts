@@ -10,28 +10,26 @@
 export class TextBuilder {
   /** The joined blocks: a short rope of large flat strings. */
   private blocks = '';
-  /** Deltas since the last block. */
+  /** Deltas since the last block, to be joined flat. */
   private readonly parts: string[] = [];
-  /** `toString()` of the current state, until the next append. */
-  private cached: string | undefined = '';
+  /** The same deltas as a short rope, for reading the text in constant time in between. */
+  private tail = '';
 
   append(text: string): void {
     if (text.length === 0) return;
     this.parts.push(text);
-    this.cached = undefined;
     if (this.parts.length >= BLOCK_PARTS) {
       this.blocks += this.parts.join('');
       this.parts.length = 0;
+      this.tail = '';
+    } else {
+      this.tail += text;
     }
   }
 
+  /** The text so far, in constant time (a snapshot after every delta copies nothing). */
   toString(): string {
-    if (this.cached === undefined) {
-      // The pending deltas are joined for this view but kept as parts, so a snapshot after every
-      // delta costs at most one block's copy and the blocks stay large.
-      this.cached = this.parts.length === 0 ? this.blocks : this.blocks + this.parts.join('');
-    }
-    return this.cached;
+    return this.tail === '' ? this.blocks : this.blocks + this.tail;
   }
 }
 

@@ -39,7 +39,9 @@ export function attemptEvents(
         // A Subscriber passed to subscribe() is used as is: no extra layer per chunk, and the
         // events' teardown (which closes the body) joins the subscriber's.
         const body = clock ? clock.stamp(response.body) : response.body;
-        responseEvents({ ...response, body }, options).subscribe(subscriber);
+        // Read field by field: a transport may answer with a class instance (getters).
+        const { status, headers } = response;
+        responseEvents({ status, headers, body }, options).subscribe(subscriber);
       },
       error(error: unknown) {
         if (!responded) subscriber.error(connectionError(error));

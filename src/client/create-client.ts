@@ -104,6 +104,12 @@ export function createClient(
   const url = (query: QueryParams | undefined) =>
     joinURL(options.baseURL ?? DEFAULT_BASE_URL, 'chat/completions', options.query, query);
   const includeUsage = options.includeUsage ?? true;
+  const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+  if (!(maxEventBytes > 0)) {
+    throw new RangeError(
+      `createChatClient: maxEventBytes must be a positive number, got ${String(maxEventBytes)}`,
+    );
+  }
 
   const stream = (
     request: ChatRequest,
@@ -119,7 +125,7 @@ export function createClient(
     const retry = pick(perRequest.retry, options.retry, {});
     const { total, ...perAttempt } = timeout || {};
     const responseOptions: ResponseOptions = {
-      maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES,
+      maxEventBytes,
       requireDone: options.requireDone ?? false,
       scheduler: (timeout && timeout.scheduler) || asyncScheduler,
       errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
@@ -135,8 +141,12 @@ export function createClient(
       checkURL(target, secrets);
       const body = serialiseRequest(request, includeUsage);
       const httpRequest = createHttpRequest('POST', target, headers, body, secrets);
-      // The idle timeout reads the clock once per body piece, not once per chunk.
-      const clock = timeout ? new PieceClock(responseOptions.scheduler) : undefined;
+      // The idle timeout reads the clock once per body piece, not once per chunk. (Limits left
+      // out or Infinity are off; anything else, NaN included, goes to chatTimeout to check.)
+      const attemptLimited = [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(
+        (limit) => limit !== undefined && limit !== Infinity,
+      );
+      const clock = attemptLimited ? new PieceClock(responseOptions.scheduler) : undefined;
       let events = attemptEvents(transport, httpRequest, responseOptions, clock);
       if (clock) events = events.pipe(chatTimeoutWith(perAttempt, clock.clock));
       if (retry) {

@@ -37,16 +37,13 @@ export class PieceClock {
           // A re-entrant piece (delivered while one is in progress) just joins the outer one.
           const outer = this.inPiece;
           this.inPiece = true;
-          try {
-            subscriber.next(piece);
-          } finally {
-            if (!outer) {
-              this.inPiece = false;
-              if (this.markedInPiece) {
-                this.markedInPiece = false;
-                this.at = this.scheduler.now();
-              }
-            }
+          // No try/finally: RxJS 7 never lets a consumer's throw travel back up through next().
+          subscriber.next(piece);
+          if (outer) return;
+          this.inPiece = false;
+          if (this.markedInPiece) {
+            this.markedInPiece = false;
+            this.at = this.scheduler.now();
           }
         },
         error: (error: unknown) => subscriber.error(error),

@@ -16,7 +16,12 @@ export function sseChunks(
   return new Observable<ChatStreamEvent>((subscriber) => {
     const reader = new ChunkReader(subscriber, options.requireDone);
     const decoder = new SseDecoder(
-      { message: (data, event, _id, incomplete) => reader.message(data, event, incomplete) },
+      {
+        // Once the consumer has gone (take, Stop), the rest of the piece is not worth parsing.
+        message: (data, event, _id, incomplete) => {
+          if (!subscriber.closed) reader.message(data, event, incomplete);
+        },
+      },
       options.maxEventBytes,
     );
     return body.subscribe({

@@ -209,10 +209,12 @@ export function createUnitSplitter(
     throw new RangeError(`createUnitSplitter: maxHeld must be >= 1, got ${maxHeld}`);
   const findCuts = cutFinder(by, locale);
   let held = '';
-  // A huge delta is read in windows, as if it had come in smaller pieces (which the splitter
-  // handles the same by design): Intl.Segmenter makes an object per segment, and one pass over
-  // a megabyte would hold a million of them at once.
-  const window = Math.max(1024, maxHeld);
+  // In grapheme and word mode a huge delta is read in windows, as if it had come in smaller
+  // pieces: Intl.Segmenter makes an object per segment, and one pass over a megabyte would hold
+  // a million of them at once. These two modes cut any split of a text alike (property-tested);
+  // sentences (few segments) and regexps and lines (no segmenter) are read whole, because their
+  // cuts can depend on text far ahead.
+  const window = by === 'grapheme' || by === 'word' ? Math.max(1024, maxHeld) : Infinity;
   const push = (text: string): string[] => {
     if (text.length <= window) return pushPiece(text);
     const units: string[] = [];

@@ -163,6 +163,35 @@ describe('createChatClient on virtual time', () => {
     });
   });
 
+  it('reads a response that a transport gives as a class instance with getters', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      class Answer {
+        readonly #status = 200;
+        get status() {
+          return this.#status;
+        }
+        get headers() {
+          return { 'content-type': 'text/event-stream' };
+        }
+        get body() {
+          return cold('a|', sseValues({ a: lo }) as Record<string, string>);
+        }
+      }
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        retry: false,
+        transport: () => cold<ChatHttpResponse>('(a|)', { a: new Answer() }),
+      });
+      expectObservable(client.stream(request).pipe(contentDeltas())).toBe('l|', { l: 'lo' });
+    });
+  });
+
+  it('rejects a maxEventBytes that is not a positive number when the client is made', () => {
+    for (const maxEventBytes of [0, -1, Number.NaN]) {
+      expect(() => createChatClient({ maxEventBytes })).toThrow(RangeError);
+    }
+  });
+
   it('gives up with the total limit across attempts and their waits', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const transport = createMockTransport({ cold }, () => ({

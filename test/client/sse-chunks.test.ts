@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { from, lastValueFrom, materialize, Observable, toArray, type Notification } from 'rxjs';
+import {
+  from,
+  lastValueFrom,
+  materialize,
+  Observable,
+  take,
+  toArray,
+  type Notification,
+} from 'rxjs';
 import { sseChunks } from '../../src/client/sse-chunks';
 import { decodeSse, parseChunks, RxChatError } from '../../src';
 import { corpusDir, corpusFiles } from '../helpers/corpus';
@@ -71,5 +79,24 @@ describe('sseChunks (the client body reader) and decodeSse() + parseChunks()', (
     const piped = await outcome(failing().pipe(decodeSse(), parseChunks()));
     expect(fused).toEqual(piped);
     expect(fused.map((note) => (note as { kind: string }).kind)).toEqual(['N', 'E']);
+  });
+});
+
+describe('sseChunks when the consumer leaves mid-piece', () => {
+  it('parses nothing more of the piece', () => {
+    const chunk = (n: number) =>
+      `data: {"choices":[{"index":0,"delta":{"content":"${n}"},"finish_reason":null}]}\n\n`;
+    const piece = [1, 2, 3, 4, 5].map(chunk).join('');
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const seen: unknown[] = [];
+      sseChunks(from([piece]), { maxEventBytes: 1024, requireDone: false })
+        .pipe(take(1))
+        .subscribe((event) => seen.push(event));
+      expect(seen).toHaveLength(1);
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

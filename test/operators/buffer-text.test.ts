@@ -220,13 +220,29 @@ describe('createUnitSplitter', () => {
     }
     expect(units.join('')).toBe(huge);
     expect(Math.max(...lengths)).toBeLessThanOrEqual(2 * 4096 + 1);
-    // ...and the windows cut it exactly as if it had come word by word.
+    // ...the same units as one unwindowed pass (a maxHeld that large turns windows off)...
+    const whole = createUnitSplitter('word', undefined, 1e9);
+    expect(units).toEqual([...whole.push(huge), whole.flush()]);
+    // ...and as if it had come word by word.
     const pieces = createUnitSplitter('word', undefined, 4096);
     const expected = [
       ...huge.split(/(?<= )/).flatMap((piece) => pieces.push(piece)),
       pieces.flush(),
     ];
     expect(units).toEqual(expected);
+  });
+
+  it('reads a huge delta whole in regexp and sentence mode, whose cuts can depend on text far ahead', () => {
+    const newlines = 'a'.repeat(5000) + '\n'.repeat(50) + 'b'.repeat(10);
+    const byRegexp = createUnitSplitter(/\n+/);
+    expect([...byRegexp.push(newlines), byRegexp.flush()].map((unit) => unit.length)).toEqual([
+      5050, 10,
+    ]);
+    const abbreviations = 'See e.g. ' + '1 2 3 '.repeat(1000) + 'and more. Next one.';
+    const bySentence = createUnitSplitter('sentence');
+    const units = [...bySentence.push(abbreviations), bySentence.flush()];
+    expect(units.join('')).toBe(abbreviations);
+    expect(units).toHaveLength(2); // 'See e.g. … and more. ' and 'Next one.'
   });
 
   it('scans only the new text for line ends, so a long line in tiny pieces stays linear', () => {

@@ -1,5 +1,6 @@
 import {
   HttpClient,
+  HttpErrorResponse,
   HttpEventType,
   HttpHeaderResponse,
   HttpHeaders,
@@ -10,7 +11,7 @@ import {
 } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
 import { TestBed } from '@angular/core/testing';
-import { Observable } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { contentDeltas, createChatClient, RxChatError, type ChatStreamEvent } from 'rxchat';
 import { httpClientTransport, RX_CHAT_REQUEST } from 'rxchat/angular';
 import { sseEvent } from 'rxchat/testing';
@@ -154,6 +155,7 @@ describe('httpClientTransport', () => {
       .expectOne(URL)
       .error(new ProgressEvent('error'), { status: 0 });
     expect((seen.error as RxChatError).code).toBe('connection_error');
+    expect((seen.error as RxChatError).retryable).toBe(true); // the network may come back
   });
 
   it('fails with connection_error when the connection breaks mid-body, keeping what came', () => {
@@ -182,6 +184,71 @@ describe('httpClientTransport', () => {
     const req = TestBed.inject(HttpTestingController).expectOne(URL);
     subscription.unsubscribe();
     expect(req.cancelled).toBe(true);
+  });
+});
+
+describe('httpClientTransport bodies and odd errors', () => {
+  beforeEach(() => {
+    TestBed.configureTestingModule({
+      providers: [provideHttpClient(), provideHttpClientTesting()],
+    });
+  });
+  afterEach(() => TestBed.inject(HttpTestingController).verify());
+  const send = () =>
+    httpClientTransport(TestBed.inject(HttpClient))({
+      method: 'POST',
+      url: URL,
+      headers: {},
+      body: '{}',
+    });
+
+  it('gives a body that can be read once, while the response is delivered', () => {
+    const errors: string[] = [];
+    send().subscribe((response) => {
+      response.body.subscribe();
+      response.body.subscribe({ error: (error: RxChatError) => errors.push(error.code) });
+    });
+    const req = TestBed.inject(HttpTestingController).expectOne(URL);
+    req.event(new HttpHeaderResponse({ status: 200 }));
+    expect(errors).toEqual(['connection_error']);
+    req.flush('');
+  });
+
+  it('lets the request go when nobody claims the body', () => {
+    let later: Observable<Uint8Array | string> | undefined;
+    send().subscribe((response) => (later = response.body));
+    const req = TestBed.inject(HttpTestingController).expectOne(URL);
+    req.event(new HttpHeaderResponse({ status: 200 }));
+    expect(req.cancelled).toBe(true);
+    const errors: string[] = [];
+    later!.subscribe({ error: (error: RxChatError) => errors.push(error.code) });
+    expect(errors).toEqual(['connection_error']);
+  });
+});
+
+describe('httpClientTransport with a failing interceptor', () => {
+  it('does not retry an error an interceptor raised, nor a 2xx Angular could not read', () => {
+    const send = () =>
+      httpClientTransport(TestBed.inject(HttpClient))({
+        method: 'POST',
+        url: URL,
+        headers: {},
+        body: '{}',
+      });
+    for (const error of [
+      new Error('token refresh failed'),
+      new HttpErrorResponse({ status: 200 }),
+    ]) {
+      TestBed.resetTestingModule();
+      const failing: HttpInterceptorFn = () => throwError(() => error);
+      TestBed.configureTestingModule({
+        providers: [provideHttpClient(withInterceptors([failing]))],
+      });
+      let failure: RxChatError | undefined;
+      send().subscribe({ error: (e: RxChatError) => (failure = e) });
+      expect(failure?.code).toBe('connection_error');
+      expect(failure?.retryable).toBe(false);
+    }
   });
 });
 

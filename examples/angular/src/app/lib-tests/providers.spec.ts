@@ -1,13 +1,19 @@
-import { HttpClient, provideHttpClient } from '@angular/common/http';
+import { provideHttpClient } from '@angular/common/http';
 import { HttpTestingController, provideHttpClientTesting } from '@angular/common/http/testing';
-import { Component, createEnvironmentInjector, EnvironmentInjector, signal } from '@angular/core';
+import {
+  Component,
+  createEnvironmentInjector,
+  EnvironmentInjector,
+  runInInjectionContext,
+  signal,
+} from '@angular/core';
 import { TestBed } from '@angular/core/testing';
-import { contentDeltas, RxChatError } from 'rxchat';
+import { firstValueFrom, Observable } from 'rxjs';
+import { contentDeltas, RxChatError, type ChatHttpResponse, type ChatTransport } from 'rxchat';
 import {
   injectChatClient,
   provideRxChat,
   RX_CHAT_CLIENT,
-  RX_CHAT_TRANSPORT,
   withFetchTransport,
   withHttpClientTransport,
   withTransport,
@@ -84,7 +90,6 @@ describe('provideRxChat', () => {
     );
     expect(req.request.method).toBe('POST');
     req.flush('data: [DONE]\n\n');
-    expect(TestBed.inject(HttpClient)).toBeTruthy();
   });
 
   it('sends with the given fetch with withFetchTransport()', async () => {
@@ -114,9 +119,29 @@ describe('provideRxChat', () => {
     expect(calls).toEqual(['http://api.test/v1/chat/completions']);
   });
 
-  it('uses fetch when no transport feature is given', () => {
-    TestBed.configureTestingModule({ providers: [provideRxChat({})] });
-    expect(typeof TestBed.inject(RX_CHAT_TRANSPORT)).toBe('function');
+  it('sends with the global fetch when no transport feature is given', async () => {
+    const calls: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      calls.push(url);
+      return new Response(
+        'data: {"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n',
+        {
+          headers: { 'content-type': 'text/event-stream' },
+        },
+      );
+    });
+    try {
+      TestBed.configureTestingModule({
+        providers: [provideRxChat({ baseURL: 'http://api.test/v1' })],
+      });
+      const text = await firstValueFrom(
+        TestBed.inject(RX_CHAT_CLIENT).stream(request).pipe(contentDeltas()),
+      );
+      expect(text).toBe('hi');
+      expect(calls).toEqual(['http://api.test/v1/chat/completions']);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('refuses two transport features', () => {
@@ -126,13 +151,14 @@ describe('provideRxChat', () => {
   });
 
   it('aborts every request of a client when its environment injector is destroyed', () => {
-    const transport = scheduler().run((helpers) => scripted(helpers));
+    let cancelled = 0;
+    const pending: ChatTransport = () => new Observable<ChatHttpResponse>(() => () => cancelled++);
     const parent = TestBed.inject(EnvironmentInjector);
     const routeInjector = createEnvironmentInjector(
       [
         provideRxChat(
           { baseURL: 'http://lazy.test/v1' },
-          withTransport(() => transport),
+          withTransport(() => pending),
         ),
       ],
       parent,
@@ -141,11 +167,44 @@ describe('provideRxChat', () => {
     expect(client).not.toBe(TestBed.inject(RX_CHAT_CLIENT)); // the route has its own client
     let failure: RxChatError | undefined;
     client.stream(request).subscribe({ error: (error: RxChatError) => (failure = error) });
+    expect(cancelled).toBe(0);
     routeInjector.destroy();
     expect(failure?.code).toBe('aborted');
-    expect(transport.exchanges[0]!.response.subscriptions).toEqual([
-      expect.objectContaining({ unsubscribedFrame: 0 }),
-    ]);
+    expect(cancelled).toBe(1); // the request itself was let go
+  });
+
+  it("aborts with the config's own signal too, and lets go of it with the injector", () => {
+    const caller = new AbortController();
+    let cancelled = 0;
+    const pending: ChatTransport = () => new Observable<ChatHttpResponse>(() => () => cancelled++);
+    TestBed.configureTestingModule({
+      providers: [
+        provideRxChat(
+          { signal: caller.signal },
+          withTransport(() => pending),
+        ),
+      ],
+    });
+    let failure: RxChatError | undefined;
+    TestBed.inject(RX_CHAT_CLIENT)
+      .stream(request)
+      .subscribe({ error: (error: RxChatError) => (failure = error) });
+    caller.abort('user left');
+    expect(failure?.code).toBe('aborted');
+    expect(cancelled).toBe(1);
+  });
+
+  it("lets go of the config's signal when its injector is destroyed", () => {
+    const caller = new AbortController();
+    const removed = vi.spyOn(caller.signal, 'removeEventListener');
+    const routeInjector = createEnvironmentInjector(
+      [provideRxChat({ signal: caller.signal })],
+      TestBed.inject(EnvironmentInjector),
+    );
+    routeInjector.get(RX_CHAT_CLIENT);
+    expect(removed).not.toHaveBeenCalled();
+    routeInjector.destroy();
+    expect(removed).toHaveBeenCalledWith('abort', expect.any(Function));
   });
 });
 
@@ -189,5 +248,26 @@ describe('injectChatClient', () => {
       expect(probe.events).toEqual([]); // neither complete (a false success) nor an error
       helpers.expectSubscriptions(transport.exchanges[0]!.body.subscriptions).toBe('^--!');
     });
+  });
+
+  it('fails a stream subscribed after the component is gone with aborted, sending nothing', async () => {
+    let sent = 0;
+    const counting: ChatTransport = () => {
+      sent++;
+      return new Observable<ChatHttpResponse>();
+    };
+    TestBed.configureTestingModule({
+      providers: [
+        provideRxChat(
+          { baseURL: 'http://api.test/v1' },
+          withTransport(() => counting),
+        ),
+      ],
+    });
+    const fixture = TestBed.createComponent(ChatProbe);
+    const chat = runInInjectionContext(fixture.componentRef.injector, () => injectChatClient());
+    fixture.destroy();
+    await expect(firstValueFrom(chat.complete(request))).rejects.toMatchObject({ code: 'aborted' });
+    expect(sent).toBe(0);
   });
 });
