@@ -202,7 +202,10 @@ test('streams an answer in several renders, then shows the usage', async () => {
   assert.ok(match, `usage line: ${usage}`);
   assert.equal(Number(match[1]) + Number(match[2]), Number(match[3]));
   assert.equal(await page.getByTestId('error').count(), 0);
-  assert.deepEqual(await (await requestFor(prompt)).closed, { byClient: false });
+  const sent = await requestFor(prompt);
+  assert.deepEqual(await sent.closed, { byClient: false });
+  // Through HttpClient, so the app's interceptor tagged it.
+  assert.equal(sent.headers['x-app-interceptor'], 'rxchat-example');
 
   await screenshot(page, 'answer-done');
   assert.deepEqual(pageErrors, []);
@@ -300,6 +303,33 @@ test('streams the same way with zone.js change detection (?zone)', async () => {
   assert.match((await page.getByTestId('usage').innerText()).trim(), /^prompt \d+ · completion/);
 
   await screenshot(page, 'answer-zone-js');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("the browser's fetch transport streams and stops alike (?transport=fetch)", async () => {
+  const page = await openApp('&transport=fetch');
+  const prompt = 'Same answer through fetch, then stop.';
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('send').click();
+  await page.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="answer"]').textContent.trim().length >= 20 ||
+      document.querySelector('[data-testid="error"]'),
+  );
+  await waitForStatus(page, ['streaming']);
+  const request = await requestFor(prompt);
+  // Straight through fetch: the app's HttpClient interceptor never saw it.
+  assert.equal(request.headers['x-app-interceptor'], undefined);
+  assert.equal(request.headers['accept'], 'text/event-stream');
+  await page.getByTestId('stop').click();
+  assert.deepEqual(await within(request.closed, 2000, 'the server seeing the close'), {
+    byClient: true,
+  });
+  const text = (await page.getByTestId('answer').textContent()).trim();
+  assert.ok(text.length > 0 && mockAnswerText(prompt).startsWith(text));
+
+  await screenshot(page, 'answer-fetch-stopped');
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
