@@ -29,7 +29,7 @@
  * BENCH_ROUNDS, BENCH_WARMUP, BENCH_TTFC, BENCH_CLOSE). Writes markdown tables to stdout and JSON
  * to bench/results/e2e-<date>.json. Numbers are for comparison on one machine, not a test.
  */
-import { prng, TOKENS, writeResults } from './shared';
+import { chatStreamEvents, writeResults } from './shared';
 import { createParser } from 'eventsource-parser';
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -72,56 +72,11 @@ interface BenchStream {
 }
 
 function makeStream(chunks: number): BenchStream {
-  const random = prng(6);
-  const events: Buffer[] = [];
-  let text = '';
-  const push = (data: string) => events.push(Buffer.from(`data: ${data}\n\n`));
-  const base = {
-    id: 'chatcmpl-CBench0123456789abcdefABCDEF',
-    object: 'chat.completion.chunk',
-    created: 1763700000,
-    model: 'gpt-4o-mini-2024-07-18',
-    system_fingerprint: 'fp_560af6e559',
-  };
-  for (let i = 0; i < chunks; i++) {
-    const last = i === chunks - 1;
-    let delta: Record<string, unknown>;
-    if (i === 0) delta = { role: 'assistant', content: '', refusal: null };
-    else if (last) delta = {};
-    else {
-      const token = TOKENS[Math.floor(random() * TOKENS.length)]!;
-      delta = { content: token };
-      text += token;
-    }
-    push(
-      JSON.stringify({
-        ...base,
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: last ? 'stop' : null }],
-      }),
-    );
-  }
-  push(
-    JSON.stringify({
-      ...base,
-      choices: [],
-      usage: {
-        prompt_tokens: 42,
-        completion_tokens: chunks,
-        total_tokens: chunks + 42,
-        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: {
-          reasoning_tokens: 0,
-          audio_tokens: 0,
-          accepted_prediction_tokens: 0,
-          rejected_prediction_tokens: 0,
-        },
-      },
-    }),
-  );
-  push('[DONE]');
+  const stream = chatStreamEvents(chunks);
+  const events = stream.events.map((event) => Buffer.from(event));
   const bytes = Buffer.concat(events);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { events, bytes, text, chunks: chunks + 1, sha256 };
+  return { events, bytes, text: stream.text, chunks: stream.chunks, sha256 };
 }
 
 function pieces(bytes: Buffer): Buffer[] {

@@ -20,7 +20,7 @@
  * Run with `npx tsx bench/parse-peers.bench.ts` (env: BENCH_CHUNKS, BENCH_ROUNDS, BENCH_WARMUP).
  * Writes a markdown table to stdout and JSON to bench/results/parse-peers-<date>.json.
  */
-import { median, prng, TOKENS, writeResults } from './shared';
+import { chatStreamEvents, median, writeResults } from './shared';
 import { OpenAICompatibleChatLanguageModel } from '@ai-sdk/openai-compatible';
 import { parseJsonEventStream, type FlexibleSchema } from '@ai-sdk/provider-utils';
 import { createParser } from 'eventsource-parser';
@@ -49,61 +49,12 @@ interface BenchStream {
 }
 
 function makeStream(chunks: number): BenchStream {
-  const random = prng(6);
+  const { events, text, chunks: total } = chatStreamEvents(chunks);
   const encoder = new TextEncoder();
-  const parts: Uint8Array[] = [];
+  const parts = events.map((event) => encoder.encode(event));
   const eventEnds: number[] = [];
   let offset = 0;
-  let text = '';
-  const push = (data: string) => {
-    const encoded = encoder.encode(`data: ${data}\n\n`);
-    parts.push(encoded);
-    offset += encoded.length;
-    eventEnds.push(offset);
-  };
-  const base = {
-    id: 'chatcmpl-CBench0123456789abcdefABCDEF',
-    object: 'chat.completion.chunk',
-    created: 1763700000,
-    model: 'gpt-4o-mini-2024-07-18',
-    system_fingerprint: 'fp_560af6e559',
-  };
-  for (let i = 0; i < chunks; i++) {
-    const last = i === chunks - 1;
-    let delta: Record<string, unknown>;
-    if (i === 0) delta = { role: 'assistant', content: '', refusal: null };
-    else if (last) delta = {};
-    else {
-      const token = TOKENS[Math.floor(random() * TOKENS.length)]!;
-      delta = { content: token };
-      text += token;
-    }
-    push(
-      JSON.stringify({
-        ...base,
-        choices: [{ index: 0, delta, logprobs: null, finish_reason: last ? 'stop' : null }],
-      }),
-    );
-  }
-  push(
-    JSON.stringify({
-      ...base,
-      choices: [],
-      usage: {
-        prompt_tokens: 42,
-        completion_tokens: chunks,
-        total_tokens: chunks + 42,
-        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: {
-          reasoning_tokens: 0,
-          audio_tokens: 0,
-          accepted_prediction_tokens: 0,
-          rejected_prediction_tokens: 0,
-        },
-      },
-    }),
-  );
-  push('[DONE]');
+  for (const part of parts) eventEnds.push((offset += part.length));
   const bytes = new Uint8Array(offset);
   let at = 0;
   for (const part of parts) {
@@ -111,7 +62,7 @@ function makeStream(chunks: number): BenchStream {
     at += part.length;
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  return { bytes, eventEnds, text, chunks: chunks + 1, sha256 };
+  return { bytes, eventEnds, text, chunks: total, sha256 };
 }
 
 // ---------------------------------------------------------------------------------------------

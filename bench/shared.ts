@@ -92,3 +92,65 @@ export async function writeResults(name: string, data: Record<string, unknown>):
   writeFileSync(file, await format(json, { ...(await resolveConfig(file)), parser: 'json' }));
   return path.relative(process.cwd(), file);
 }
+
+/**
+ * The SSE events of one realistic OpenAI chat stream, the same in every bench that uses it: a
+ * role chunk, `chunks - 2` content chunks with tokens drawn from {@link TOKENS} by a PRNG seeded
+ * with 6, a finish chunk, a usage chunk (`choices: []`) and `[DONE]`. Each event is
+ * `data: ...\n\n`. `text` is the content every reader must reproduce; `chunks` counts the JSON
+ * chunks (the usage chunk included).
+ */
+export function chatStreamEvents(chunks: number): {
+  events: string[];
+  text: string;
+  chunks: number;
+} {
+  const random = prng(6);
+  const events: string[] = [];
+  let text = '';
+  const push = (data: string) => events.push(`data: ${data}\n\n`);
+  const base = {
+    id: 'chatcmpl-CBench0123456789abcdefABCDEF',
+    object: 'chat.completion.chunk',
+    created: 1763700000,
+    model: 'gpt-4o-mini-2024-07-18',
+    system_fingerprint: 'fp_560af6e559',
+  };
+  for (let i = 0; i < chunks; i++) {
+    const last = i === chunks - 1;
+    let delta: Record<string, unknown>;
+    if (i === 0) delta = { role: 'assistant', content: '', refusal: null };
+    else if (last) delta = {};
+    else {
+      const token = TOKENS[Math.floor(random() * TOKENS.length)]!;
+      delta = { content: token };
+      text += token;
+    }
+    push(
+      JSON.stringify({
+        ...base,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: last ? 'stop' : null }],
+      }),
+    );
+  }
+  push(
+    JSON.stringify({
+      ...base,
+      choices: [],
+      usage: {
+        prompt_tokens: 42,
+        completion_tokens: chunks,
+        total_tokens: chunks + 42,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
+      },
+    }),
+  );
+  push('[DONE]');
+  return { events, text, chunks: chunks + 1 };
+}

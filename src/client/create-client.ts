@@ -130,6 +130,10 @@ export function createClient(
       scheduler: (timeout && timeout.scheduler) || asyncScheduler,
       errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
     };
+    // Limits left out or Infinity are off; anything else, NaN included, goes to chatTimeout to check.
+    const attemptLimited = [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(
+      (limit) => limit !== undefined && limit !== Infinity,
+    );
     const target = url(perRequest.query);
     const secrets = secretsOf(options.apiKey, headers, target);
     // Every error leaves here without secrets, whatever raised it (an abort reason, a callback).
@@ -141,11 +145,7 @@ export function createClient(
       checkURL(target, secrets);
       const body = serialiseRequest(request, includeUsage);
       const httpRequest = createHttpRequest('POST', target, headers, body, secrets);
-      // The idle timeout reads the clock once per body piece, not once per chunk. (Limits left
-      // out or Infinity are off; anything else, NaN included, goes to chatTimeout to check.)
-      const attemptLimited = [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(
-        (limit) => limit !== undefined && limit !== Infinity,
-      );
+      // The idle timeout reads the clock once per body piece, not once per chunk.
       const clock = attemptLimited ? new PieceClock(responseOptions.scheduler) : undefined;
       let events = attemptEvents(transport, httpRequest, responseOptions, clock);
       if (clock) events = events.pipe(chatTimeoutWith(perAttempt, clock.clock));

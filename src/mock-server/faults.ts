@@ -1,4 +1,4 @@
-import type { SseFrame } from './dialects';
+import type { SseFrame } from './frames';
 
 /**
  * A fault to inject, as text. The forms:

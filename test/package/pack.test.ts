@@ -42,6 +42,20 @@ describe('the packed package', () => {
 
   afterAll(() => rmSync(resolve(project, '..'), { recursive: true, force: true }));
 
+  /** Bundles `contents` for the browser from the temp project, as an app's bundler would. */
+  const bundleForBrowser = async (contents: string) => {
+    const esbuild = await import('esbuild');
+    return esbuild.build({
+      stdin: { contents, resolveDir: project, loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+  };
+
   const script = `
     const { of } = rx;
     const { decodeSse, parseChunks, finalCompletion, RxChatError } = lib;
@@ -116,10 +130,7 @@ describe('the packed package', () => {
   });
 
   it('bundles for the browser with no undici and no node: module', async () => {
-    const esbuild = await import('esbuild');
-    const result = await esbuild.build({
-      stdin: {
-        contents: `
+    const result = await bundleForBrowser(`
           import { createChatClient, fetchTransport, contentDeltas, retryBeforeOutput, chatTimeout } from 'rxchat';
           import { createMockTransport, runMarbles, sseWire, textChunks } from 'rxchat/testing';
           runMarbles(({ cold }) => createMockTransport({ cold }, [{ body: 'a|', values: { a: sseWire(textChunks(['x'])) } }]));
@@ -127,17 +138,7 @@ describe('the packed package', () => {
             .stream({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })
             .pipe(chatTimeout({ idle: 1000 }), retryBeforeOutput(), contentDeltas())
             .subscribe((t) => document.body.append(t));
-        `,
-        resolveDir: project,
-        loader: 'js',
-      },
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
+        `);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/index.mjs'))).toBe(true);
     expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/testing.mjs'))).toBe(true);
@@ -147,24 +148,11 @@ describe('the packed package', () => {
   });
 
   it('bundles rxchat/angular for the browser with one copy of the core', async () => {
-    const esbuild = await import('esbuild');
-    const result = await esbuild.build({
-      stdin: {
-        contents: `
+    const result = await bundleForBrowser(`
           import { RxChatError, contentDeltas } from 'rxchat';
           import { provideRxChat, withHttpClientTransport, injectChatClient } from 'rxchat/angular';
           console.log(RxChatError, contentDeltas, provideRxChat, withHttpClientTransport, injectChatClient);
-        `,
-        resolveDir: project,
-        loader: 'js',
-      },
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
+        `);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((path) => path.includes('node_modules/rxchat/dist/'))).toEqual([
       expect.stringContaining('rxchat/dist/index.mjs'),

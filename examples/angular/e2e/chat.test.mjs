@@ -155,6 +155,24 @@ async function waitForStatus(page, statuses, timeout = 20_000) {
   }
 }
 
+/** Starts recording, in the page, every render of the answer as the page shows it. */
+async function recordRenders(page) {
+  await page.evaluate(() => {
+    const answer = document.querySelector('[data-testid="answer"]');
+    const renders = (window.__renders = []);
+    new MutationObserver(() => renders.push(answer.textContent)).observe(answer, {
+      characterData: true,
+      childList: true,
+      subtree: true,
+    });
+  });
+}
+
+/** The non-empty renders recorded so far. */
+async function rendersSoFar(page) {
+  return (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
+}
+
 async function screenshot(page, name) {
   mkdirSync(screenshots, { recursive: true });
   const path = join(screenshots, `${name}.png`);
@@ -168,15 +186,7 @@ test('streams an answer in several renders, then shows the usage', async () => {
   await page.getByTestId('prompt').fill(prompt);
 
   // Every render of the answer, as the page shows it, recorded in the page.
-  await page.evaluate(() => {
-    const answer = document.querySelector('[data-testid="answer"]');
-    const renders = (window.__renders = []);
-    new MutationObserver(() => renders.push(answer.textContent)).observe(answer, {
-      characterData: true,
-      childList: true,
-      subtree: true,
-    });
-  });
+  await recordRenders(page);
 
   const started = Date.now();
   await page.getByTestId('send').click();
@@ -184,7 +194,7 @@ test('streams an answer in several renders, then shows the usage', async () => {
   const seconds = (Date.now() - started) / 1000;
 
   const expected = mockAnswerText(prompt);
-  const renders = (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
+  const renders = await rendersSoFar(page);
   const lengths = [...new Set(renders.map((text) => text.length))];
   assert.ok(seconds >= 1.5, `the paced answer took only ${seconds} s`);
   assert.ok(lengths.length >= 3, `the answer grew in only ${lengths.length} steps`);
@@ -283,20 +293,12 @@ test('streams the same way with zone.js change detection (?zone)', async () => {
   assert.equal(await page.evaluate(() => typeof window.Zone), 'function', 'zone.js is loaded');
   const prompt = 'Does it work with zone.js as well?';
   await page.getByTestId('prompt').fill(prompt);
-  await page.evaluate(() => {
-    const answer = document.querySelector('[data-testid="answer"]');
-    const renders = (window.__renders = []);
-    new MutationObserver(() => renders.push(answer.textContent)).observe(answer, {
-      characterData: true,
-      childList: true,
-      subtree: true,
-    });
-  });
+  await recordRenders(page);
   await page.getByTestId('send').click();
   await waitForStatus(page, ['done']);
 
   const expected = mockAnswerText(prompt);
-  const renders = (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
+  const renders = await rendersSoFar(page);
   const lengths = new Set(renders.map((text) => text.length));
   assert.ok(lengths.size >= 3, `the answer grew in only ${lengths.size} steps`);
   assert.equal((await page.getByTestId('answer').textContent()).trim(), expected);

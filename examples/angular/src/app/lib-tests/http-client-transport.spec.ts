@@ -31,6 +31,15 @@ const usageChunk = sseEvent({
 });
 const DONE = sseEvent('[DONE]');
 
+/** One bare request through the transport, outside the client. */
+const send = () =>
+  httpClientTransport(TestBed.inject(HttpClient))({
+    method: 'POST',
+    url: URL,
+    headers: {},
+    body: '{}',
+  });
+
 /** Collects what a subscription received, to assert on after each step. */
 function record<T>(source: Observable<T>) {
   const seen = { values: [] as T[], error: undefined as unknown, complete: false };
@@ -103,8 +112,7 @@ describe('httpClientTransport', () => {
 
   it('passes on each character once, however the progress events split the text', () => {
     const pieces: string[] = [];
-    const transport = httpClientTransport(TestBed.inject(HttpClient));
-    transport({ method: 'POST', url: URL, headers: {}, body: '{}' }).subscribe((response) =>
+    send().subscribe((response) =>
       response.body.subscribe((piece) => pieces.push(piece as string)),
     );
     const req = TestBed.inject(HttpTestingController).expectOne(URL);
@@ -194,13 +202,6 @@ describe('httpClientTransport bodies and odd errors', () => {
     });
   });
   afterEach(() => TestBed.inject(HttpTestingController).verify());
-  const send = () =>
-    httpClientTransport(TestBed.inject(HttpClient))({
-      method: 'POST',
-      url: URL,
-      headers: {},
-      body: '{}',
-    });
 
   it('gives a body that can be read once, while the response is delivered', () => {
     const errors: string[] = [];
@@ -228,13 +229,6 @@ describe('httpClientTransport bodies and odd errors', () => {
 
 describe('httpClientTransport with a failing interceptor', () => {
   it('does not retry an error an interceptor raised, nor a 2xx Angular could not read', () => {
-    const send = () =>
-      httpClientTransport(TestBed.inject(HttpClient))({
-        method: 'POST',
-        url: URL,
-        headers: {},
-        body: '{}',
-      });
     for (const error of [
       new Error('token refresh failed'),
       new HttpErrorResponse({ status: 200 }),

@@ -39,6 +39,25 @@ function scripted(helpers: Pick<RunHelpers, 'cold'>, body = '-a-b-d|') {
   ]);
 }
 
+/** provideRxChat for api.test with `transport`. */
+function provideWith(transport: ChatTransport): void {
+  TestBed.configureTestingModule({
+    providers: [
+      provideRxChat(
+        { baseURL: 'http://api.test/v1' },
+        withTransport(() => transport),
+      ),
+    ],
+  });
+}
+
+/** A transport whose requests never answer, counting how many were let go. */
+function pendingTransport() {
+  let count = 0;
+  const pending: ChatTransport = () => new Observable<ChatHttpResponse>(() => () => count++);
+  return { pending, cancelled: () => count };
+}
+
 @Component({ selector: 'chat-probe', template: '{{ answer() }}' })
 class ChatProbe {
   private readonly chat = injectChatClient();
@@ -151,8 +170,7 @@ describe('provideRxChat', () => {
   });
 
   it('aborts every request of a client when its environment injector is destroyed', () => {
-    let cancelled = 0;
-    const pending: ChatTransport = () => new Observable<ChatHttpResponse>(() => () => cancelled++);
+    const { pending, cancelled } = pendingTransport();
     const parent = TestBed.inject(EnvironmentInjector);
     const routeInjector = createEnvironmentInjector(
       [
@@ -167,16 +185,15 @@ describe('provideRxChat', () => {
     expect(client).not.toBe(TestBed.inject(RX_CHAT_CLIENT)); // the route has its own client
     let failure: RxChatError | undefined;
     client.stream(request).subscribe({ error: (error: RxChatError) => (failure = error) });
-    expect(cancelled).toBe(0);
+    expect(cancelled()).toBe(0);
     routeInjector.destroy();
     expect(failure?.code).toBe('aborted');
-    expect(cancelled).toBe(1); // the request itself was let go
+    expect(cancelled()).toBe(1); // the request itself was let go
   });
 
   it("aborts with the config's own signal too, and lets go of it with the injector", () => {
     const caller = new AbortController();
-    let cancelled = 0;
-    const pending: ChatTransport = () => new Observable<ChatHttpResponse>(() => () => cancelled++);
+    const { pending, cancelled } = pendingTransport();
     TestBed.configureTestingModule({
       providers: [
         provideRxChat(
@@ -191,7 +208,7 @@ describe('provideRxChat', () => {
       .subscribe({ error: (error: RxChatError) => (failure = error) });
     caller.abort('user left');
     expect(failure?.code).toBe('aborted');
-    expect(cancelled).toBe(1);
+    expect(cancelled()).toBe(1);
   });
 
   it("lets go of the config's signal when its injector is destroyed", () => {
@@ -212,14 +229,7 @@ describe('injectChatClient', () => {
   it('streams into a component like any client while the component lives', () => {
     scheduler().run((helpers) => {
       const transport = scripted(helpers);
-      TestBed.configureTestingModule({
-        providers: [
-          provideRxChat(
-            { baseURL: 'http://api.test/v1' },
-            withTransport(() => transport),
-          ),
-        ],
-      });
+      provideWith(transport);
       const fixture = TestBed.createComponent(ChatProbe);
       fixture.componentInstance.ask();
       helpers.flush();
@@ -231,14 +241,7 @@ describe('injectChatClient', () => {
   it('unsubscribes (aborting the request) when the component goes mid-stream, with no complete', () => {
     scheduler().run((helpers) => {
       const transport = scripted(helpers, '-a-----b-d|');
-      TestBed.configureTestingModule({
-        providers: [
-          provideRxChat(
-            { baseURL: 'http://api.test/v1' },
-            withTransport(() => transport),
-          ),
-        ],
-      });
+      provideWith(transport);
       const fixture = TestBed.createComponent(ChatProbe);
       const probe = fixture.componentInstance;
       probe.ask();
