@@ -165,7 +165,9 @@ export class RxChatError extends Error {
   /**
    * Whether trying the same request again may succeed: 408, 409, 429 and 5xx statuses, cut
    * connections, timeouts before the total budget, and provider errors meaning rate limit or
-   * overload. {@link retryBeforeOutput} reads it, and never retries once output was emitted.
+   * overload. {@link retryBeforeOutput} reads it, and never retries once output was emitted;
+   * an error a client's stream fails with after output is never retryable (trying again would
+   * show the same text twice).
    */
   readonly retryable: boolean;
   /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
@@ -223,6 +225,17 @@ export class RxChatError extends Error {
     if (this.attempts !== undefined) json.attempts = this.attempts;
     return json;
   }
+}
+
+/**
+ * The error a stream fails with once output has been emitted: not safely retryable whatever its
+ * code, since trying again would show the same text twice. Returns the same error, marked.
+ */
+export function afterOutput<E>(error: E): E {
+  if (RxChatError.isInstance(error) && error.retryable) {
+    Object.defineProperty(error, 'retryable', { value: false });
+  }
+  return error;
 }
 
 /** Limits an excerpt of untrusted data so that an error never carries megabytes. */

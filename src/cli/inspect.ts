@@ -1,17 +1,23 @@
 import { catchError, firstValueFrom, map, of } from 'rxjs';
 import { parseChunks } from '../chunks/parse-chunks';
 import type { ChatCompletion } from '../chunks/types';
-import { RxChatError } from '../errors';
+import { RxChatError, type RxChatErrorCode } from '../errors';
 import { finalCompletion } from '../operators/final-completion';
 import { decodeSse } from '../sse/decode-sse';
 import { readBytes } from './read-stream';
+
+/**
+ * The codes `rxchat inspect` reports: every {@link RxChatErrorCode} the pipeline can fail with,
+ * and `io_error` for a file that could not be read at all (it never reached the pipeline).
+ */
+export type InspectErrorCode = RxChatErrorCode | 'io_error';
 
 /** One line of `rxchat inspect --jsonl` (contract). */
 export interface InspectResult {
   file: string;
   ok: boolean;
   completion: ChatCompletion | null;
-  error: { code: string; message: string } | null;
+  error: { code: InspectErrorCode; message: string } | null;
 }
 
 /** Runs one recorded SSE transcript through the same pipeline a live stream uses. */

@@ -9,7 +9,8 @@ import { responseEvents, type ResponseOptions } from './response-events';
 /**
  * One attempt: sends `request` through `transport` and turns its one response into chat events
  * ({@link responseEvents}). Transport failures become `connection_error`s. With a `clock`, the
- * body's pieces are stamped for the idle timeout.
+ * body's pieces are stamped for the idle timeout; `showHeaders` redacts the response's headers
+ * before anything shows them.
  *
  * Written by hand rather than as `defer` + `catchError` + `switchMap`: every chunk of a stream
  * passes through here, and this way the response's events go straight to the subscriber
@@ -21,6 +22,9 @@ export function attemptEvents(
   request: ChatHttpRequest,
   options: ResponseOptions,
   clock?: PieceClock,
+  showHeaders: (
+    headers: Readonly<Record<string, string>>,
+  ) => Readonly<Record<string, string>> = identity,
 ): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
     let responded = false;
@@ -40,7 +44,9 @@ export function attemptEvents(
         // events' teardown (which closes the body) joins the subscriber's.
         const body = clock ? clock.stamp(response.body) : response.body;
         // Read field by field: a transport may answer with a class instance (getters).
-        const { status, headers } = response;
+        // Headers go on in `response` events and `http_error`s: secrets removed first.
+        const { status } = response;
+        const headers = showHeaders(response.headers);
         responseEvents({ status, headers, body }, options).subscribe(subscriber);
       },
       error(error: unknown) {
@@ -59,3 +65,5 @@ export function attemptEvents(
     });
   });
 }
+
+const identity = <T>(value: T): T => value;

@@ -1,5 +1,5 @@
-import { asyncScheduler, catchError, defer, Observable, throwError } from 'rxjs';
-import { RxChatError } from '../errors';
+import { asyncScheduler, defer, Observable, throwError, type MonoTypeOperatorFunction } from 'rxjs';
+import { afterOutput, RxChatError } from '../errors';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
 import { chatTimeout, chatTimeoutWith, type ChatTimeoutConfig } from '../operators/chat-timeout';
 import { finalCompletion } from '../operators/final-completion';
@@ -15,7 +15,9 @@ import {
   createHttpRequest,
   joinURL,
   mergeHeaders,
+  redactHeaders,
   redactURL,
+  secretHeaderTest,
   secretsOf,
   type HeaderValue,
   type QueryParams,
@@ -23,6 +25,7 @@ import {
 import { redactError } from './redact';
 import { serialiseRequest, type ChatRequest } from './request';
 import { attemptEvents } from './attempt';
+import { checkClientOptions, checkHeader, checkRequestOptions } from './check-options';
 import { PieceClock } from './piece-clock';
 import { ERROR_BODY_WAIT, type ResponseOptions } from './response-events';
 
@@ -67,6 +70,13 @@ export interface ChatClientOptions {
   maxEventBytes?: number;
   /** Fail with `truncated` when a stream ends without `[DONE]`, even after a finish reason. */
   requireDone?: boolean;
+  /**
+   * Names of request headers whose values are secrets, like the API key: never shown in errors,
+   * `response` events, logged requests or inspections (e.g. `['x-portkey-api-key']`).
+   * `authorization`, `api-key`, `x-api-key`, `cookie` and names shaped like `*-api-key`,
+   * `*-key`, `*-token`, `*-secret`, `*-password` or `*-auth` are secret already.
+   */
+  secretHeaders?: string[];
 }
 
 /** Options of one request; they override the client's. */
@@ -78,6 +88,8 @@ export interface ChatRequestOptions {
   timeout?: ChatTimeoutConfig | false;
   /** Aborts this request (the client's signal still applies too). */
   signal?: AbortSignal;
+  /** More secret header names for this request (see {@link ChatClientOptions.secretHeaders}). */
+  secretHeaders?: string[];
 }
 
 /** A client for one OpenAI-compatible endpoint. Every method returns a cold Observable. */
@@ -110,19 +122,22 @@ export function createClient(
       `createChatClient: maxEventBytes must be a positive number, got ${String(maxEventBytes)}`,
     );
   }
+  // A bad client option fails every stream with it, as a notification like any other.
+  const clientProblem = problemOf(() => checkClientOptions(options as Record<string, unknown>));
+  const keyOnly = typeof options.apiKey === 'string' ? [options.apiKey] : [];
 
   const stream = (
     request: ChatRequest,
     perRequest: ChatRequestOptions = {},
   ): Observable<ChatStreamEvent> => {
-    const headers = mergeHeaders(
-      { 'content-type': 'application/json', accept: 'text/event-stream' },
-      options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
-      options.headers,
-      perRequest.headers,
-    );
-    const timeout = pick(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT);
-    const retry = pick(perRequest.retry, options.retry, {});
+    let plan: StreamPlan;
+    try {
+      if (clientProblem) throw clientProblem;
+      plan = planStream(perRequest);
+    } catch (error) {
+      return throwError(() => redactError(error, keyOnly));
+    }
+    const { httpTarget, headers, secrets, isSecretHeader, timeout, retry } = plan;
     const { total, ...perAttempt } = timeout || {};
     const responseOptions: ResponseOptions = {
       maxEventBytes,
@@ -130,24 +145,27 @@ export function createClient(
       scheduler: (timeout && timeout.scheduler) || asyncScheduler,
       errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
     };
-    // Limits left out or Infinity are off; anything else, NaN included, goes to chatTimeout to check.
+    // Limits left out or Infinity are off.
     const attemptLimited = [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(
       (limit) => limit !== undefined && limit !== Infinity,
     );
-    const target = url(perRequest.query);
-    const secrets = secretsOf(options.apiKey, headers, target);
-    // Every error leaves here without secrets, whatever raised it (an abort reason, a callback).
-    const redact = catchError<ChatStreamEvent, Observable<never>>((error: unknown) =>
-      throwError(() => redactError(error, secrets)),
-    );
+    const showHeaders = (shown: Readonly<Record<string, string>>) =>
+      redactHeaders(shown, secrets, isSecretHeader);
 
     return defer(() => {
-      checkURL(target, secrets);
+      checkURL(httpTarget, secrets);
       const body = serialiseRequest(request, includeUsage);
-      const httpRequest = createHttpRequest('POST', target, headers, body, secrets);
+      const httpRequest = createHttpRequest(
+        'POST',
+        httpTarget,
+        headers,
+        body,
+        secrets,
+        isSecretHeader,
+      );
       // The idle timeout reads the clock once per body piece, not once per chunk.
       const clock = attemptLimited ? new PieceClock(responseOptions.scheduler) : undefined;
-      let events = attemptEvents(transport, httpRequest, responseOptions, clock);
+      let events = attemptEvents(transport, httpRequest, responseOptions, clock, showHeaders);
       if (clock) events = events.pipe(chatTimeoutWith(perAttempt, clock.clock));
       if (retry) {
         // shouldRetry (perhaps the caller's) only ever sees an error without secrets.
@@ -163,13 +181,77 @@ export function createClient(
         events = events.pipe(chatTimeout({ total, scheduler: timeout.scheduler }));
       }
       return events;
-    }).pipe(abortWith([options.signal, perRequest.signal]), redact);
+    }).pipe(abortWith([options.signal, perRequest.signal]), settleErrors(secrets));
+  };
+
+  /** Everything `stream` works out before subscribe; throws `validation_error` for bad options. */
+  const planStream = (perRequest: ChatRequestOptions): StreamPlan => {
+    checkRequestOptions(perRequest);
+    const headers = mergeHeaders(
+      { 'content-type': 'application/json', accept: 'text/event-stream' },
+      options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : undefined,
+      options.headers,
+      perRequest.headers,
+    );
+    for (const [name, value] of Object.entries(headers)) checkHeader(name, value, 'headers');
+    const httpTarget = url(perRequest.query);
+    const isSecretHeader = secretHeaderTest(options.secretHeaders, perRequest.secretHeaders);
+    return {
+      httpTarget,
+      headers,
+      isSecretHeader,
+      secrets: secretsOf(options.apiKey, headers, httpTarget, isSecretHeader),
+      timeout: pick(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT),
+      retry: pick(perRequest.retry, options.retry, {}),
+    };
   };
 
   return {
     stream,
     complete: (request, perRequest) => stream(request, perRequest).pipe(finalCompletion()),
   };
+}
+
+/** What one call of `stream` works out before anything is sent. */
+interface StreamPlan {
+  httpTarget: string;
+  headers: Record<string, string>;
+  secrets: readonly string[];
+  isSecretHeader: (name: string) => boolean;
+  timeout: ChatTimeoutConfig | false;
+  retry: RetryConfig<ChatStreamEvent> | false;
+}
+
+function problemOf(check: () => void): unknown {
+  try {
+    check();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * The last step of every stream: errors leave without secrets (whatever raised them: an abort
+ * reason, a callback, a provider echoing the key), and an error after output says it is not
+ * safely retryable: the caller has shown text that a new request would show again.
+ */
+function settleErrors(secrets: readonly string[]): MonoTypeOperatorFunction<ChatStreamEvent> {
+  return (source) =>
+    new Observable<ChatStreamEvent>((subscriber) => {
+      let output = false;
+      return source.subscribe({
+        next(event) {
+          if (!output && event.type !== 'response') output = true;
+          subscriber.next(event);
+        },
+        error(error: unknown) {
+          redactError(error, secrets);
+          subscriber.error(output ? afterOutput(error) : error);
+        },
+        complete: () => subscriber.complete(),
+      });
+    });
 }
 
 /** Later layers refine earlier ones field by field; `false` turns the feature off. */

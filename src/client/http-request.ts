@@ -47,6 +47,26 @@ export function mergeHeaders(
   return merged;
 }
 
+/**
+ * Header names that hold a credential by their shape: `x-portkey-api-key`, `x-functions-key`,
+ * `ocp-apim-subscription-key`, `x-auth-token`, `cf-access-client-secret`, ….
+ */
+const SECRET_HEADER_NAME = /(^|[-_])(api[-_]?key|key|token|secret|password|auth)$/i;
+
+/**
+ * Which request headers are secret: the well-known ones ({@link SECRET_HEADERS}), any whose name
+ * has a credential's shape, and the ones the caller named (`secretHeaders`). Their values are
+ * redacted wherever they could show, like the API key.
+ */
+export function secretHeaderTest(
+  ...named: (readonly string[] | undefined)[]
+): (name: string) => boolean {
+  const extra = new Set(named.flatMap((names) => (names ?? []).map((n) => n.toLowerCase())));
+  return (name) => SECRET_HEADERS.has(name) || extra.has(name) || SECRET_HEADER_NAME.test(name);
+}
+
+const DEFAULT_SECRET_HEADER = secretHeaderTest();
+
 /** Query parameters whose values are credentials (Azure SAS `sig`, Gemini-style `key`, …). */
 const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature|code)$/i;
 
@@ -58,11 +78,12 @@ export function secretsOf(
   apiKey: string | undefined,
   headers: Record<string, string>,
   url?: string,
+  isSecretHeader: (name: string) => boolean = DEFAULT_SECRET_HEADER,
 ): string[] {
   const secrets = new Set<string>();
   if (apiKey) secrets.add(apiKey);
   for (const [name, value] of Object.entries(headers)) {
-    if (!SECRET_HEADERS.has(name)) continue;
+    if (!isSecretHeader(name)) continue;
     secrets.add(value);
     // "Bearer sk-..." also hides the bare token.
     const space = value.indexOf(' ');
@@ -76,6 +97,25 @@ export function secretsOf(
     secrets.add(new URLSearchParams({ v: value }).toString().slice(2));
   }
   return [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Response headers fit to show (in `response` events and `http_error`s): the values of secret
+ * headers replaced, and every secret removed from the others (a server or proxy may echo the
+ * key back). The same object when there was nothing to hide.
+ */
+export function redactHeaders(
+  headers: Readonly<Record<string, string>>,
+  secrets: readonly string[],
+  isSecretHeader: (name: string) => boolean,
+): Readonly<Record<string, string>> {
+  let shown: Record<string, string> | undefined;
+  for (const name in headers) {
+    const value = headers[name]!;
+    const clean = isSecretHeader(name) ? '[redacted]' : redactText(value, secrets);
+    if (clean !== value) (shown ??= { ...headers })[name] = clean;
+  }
+  return shown ?? headers;
 }
 
 function secretParams(url: string | undefined): [string, string][] {
@@ -113,8 +153,9 @@ export function createHttpRequest(
   headers: Record<string, string>,
   body: string | undefined,
   secrets: readonly string[],
+  isSecretHeader: (name: string) => boolean = DEFAULT_SECRET_HEADER,
 ): ChatHttpRequest {
-  const shown = new RedactingHeaders(headers, secrets);
+  const shown = new RedactingHeaders(headers, secrets, isSecretHeader);
   return new RedactingRequest(
     method,
     url,
@@ -130,16 +171,22 @@ export function createHttpRequest(
 
 class RedactingHeaders {
   readonly #secrets: readonly string[];
+  readonly #isSecret: (name: string) => boolean;
 
-  constructor(headers: Record<string, string>, secrets: readonly string[]) {
+  constructor(
+    headers: Record<string, string>,
+    secrets: readonly string[],
+    isSecret: (name: string) => boolean,
+  ) {
     Object.assign(this, headers);
     this.#secrets = secrets;
+    this.#isSecret = isSecret;
   }
 
   toJSON(): Record<string, string> {
     const shown: Record<string, string> = {};
     for (const [name, value] of Object.entries(this) as [string, string][]) {
-      shown[name] = SECRET_HEADERS.has(name) ? '[redacted]' : redactText(value, this.#secrets);
+      shown[name] = this.#isSecret(name) ? '[redacted]' : redactText(value, this.#secrets);
     }
     return shown;
   }

@@ -112,30 +112,71 @@ export const chatRequestSchema = z.looseObject({
  * `stream_options.include_usage` when asked). Fails with `validation_error` naming each problem.
  */
 export function serialiseRequest(request: ChatRequest, includeUsage: boolean): string {
-  const result = isPlainRequest(request)
-    ? ({ success: true } as const)
-    : chatRequestSchema.safeParse(request);
-  if (!result.success) {
-    const problems = result.error.issues
-      .slice(0, 5)
-      .map((issue) => `${issue.path.length ? issue.path.join('.') : 'request'}: ${issue.message}`);
-    throw new RxChatError('validation_error', `Invalid chat request: ${problems.join('; ')}`, {
-      cause: result.error,
-    });
-  }
-  const body: Record<string, unknown> = { ...request, stream: true };
-  if (includeUsage) {
-    body.stream_options = { include_usage: true, ...(request.stream_options ?? {}) };
-  }
+  let json: string;
   try {
-    return JSON.stringify(body);
+    const result = isPlainRequest(request)
+      ? ({ success: true } as const)
+      : chatRequestSchema.safeParse(request);
+    if (!result.success) {
+      const problems = result.error.issues
+        .slice(0, 5)
+        .map(
+          (issue) => `${issue.path.length ? issue.path.join('.') : 'request'}: ${issue.message}`,
+        );
+      throw new RxChatError('validation_error', `Invalid chat request: ${problems.join('; ')}`, {
+        cause: result.error,
+      });
+    }
+    const body: Record<string, unknown> = { ...request, stream: true };
+    if (includeUsage) {
+      body.stream_options = { include_usage: true, ...(request.stream_options ?? {}) };
+    }
+    json = JSON.stringify(body);
+    // JSON writes NaN and ±Infinity as null: a silent change of what the caller asked for. No
+    // "null" in the text means there was none; otherwise find where it came from.
+    const path = json.includes('null') ? nonFiniteNumberPath(body, '') : undefined;
+    if (path !== undefined) {
+      throw new RxChatError(
+        'validation_error',
+        `Invalid chat request: ${path || 'request'} is not a finite number (JSON cannot carry NaN or Infinity)`,
+      );
+    }
   } catch (cause) {
+    if (RxChatError.isInstance(cause)) throw cause;
+    // A getter or toJSON that throws, a cycle, a BigInt: the request cannot be read as JSON.
     throw new RxChatError(
       'validation_error',
-      `Invalid chat request: it cannot be serialised as JSON (${(cause as Error).message})`,
+      `Invalid chat request: it cannot be serialised as JSON (${cause instanceof Error ? cause.message : String(cause)})`,
       { cause },
     );
   }
+  return json;
+}
+
+/**
+ * The path of the first NaN or ±Infinity JSON.stringify would write as `null`, or `undefined`.
+ * Follows what JSON.stringify follows: `toJSON` results, own enumerable keys, array items.
+ */
+function nonFiniteNumberPath(value: unknown, path: string, depth = 0): string | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : path;
+  if (typeof value !== 'object' || value === null || depth > 64) return undefined;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    const shown: unknown = (toJSON as (key: string) => unknown).call(value, '');
+    if (shown !== value) return nonFiniteNumberPath(shown, path, depth + 1);
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = nonFiniteNumberPath(value[i], `${path}${path ? '.' : ''}${i}`, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const found = nonFiniteNumberPath(item, `${path}${path ? '.' : ''}${key}`, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatResult, inspectFile, runInspect, UsageError } from '../../src/cli/inspect';
+import { RX_CHAT_ERROR_CODES } from '../../src/errors';
 
 const root = resolve(__dirname, '../..');
 const demo = (name: string) => join('test/fixtures/demo', name);
@@ -71,6 +73,16 @@ describe('rxchat inspect', () => {
   it('reports a missing file as an io_error without stopping the others', async () => {
     const result = await inspectFile('does-not-exist.sse');
     expect(result).toMatchObject({ ok: false, completion: null, error: { code: 'io_error' } });
+  });
+
+  it('documents every code it can report, io_error included', async () => {
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## `rxchat inspect`'));
+    const documented = new Set([...readme.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]));
+    for (const code of [...RX_CHAT_ERROR_CODES, 'io_error']) expect(documented).toContain(code);
+    expect(section.slice(0, section.indexOf('\n## '))).toMatch(/`io_error` when a file could/);
+    const directory = await inspectFile(__dirname);
+    expect(directory).toMatchObject({ ok: false, completion: null, error: { code: 'io_error' } });
   });
 
   it('rejects unknown options and a missing file list', async () => {

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { lastValueFrom, type Observable } from 'rxjs';
+import { lastValueFrom, tap, toArray, type Observable } from 'rxjs';
 import {
   createChatClient,
   fetchTransport,
@@ -245,5 +245,148 @@ describe('the API key never shows', () => {
     const error = new RxChatError('http_error', 'HTTP 500', { status: 500 });
     expect(error.retryable).toBe(true);
     expect(inspect(error)).toContain('HTTP 500');
+  });
+});
+
+describe('secrets in every field, and headers named secret', () => {
+  let server: Loopback;
+  beforeEach(async () => {
+    server = await startLoopback();
+  });
+  afterEach(() => server.close());
+
+  const everywhere = (error: RxChatError) => [
+    ...renderings(error),
+    JSON.stringify(error.provider) ?? '',
+    JSON.stringify(error.headers) ?? '',
+    String(error.requestId),
+    String(error.data),
+  ];
+
+  it.each([
+    ['param', { message: 'Bad header', param: `authorization: Bearer ${KEY}` }],
+    ['code', { message: 'Bad key', code: KEY }],
+    ['type', { message: 'Bad key', type: `invalid_key_${KEY}` }],
+    ['message of a list-wrapped error', { message: `Key ${KEY} is wrong`, code: 401 }],
+  ])('not in an http_error whose provider %s echoes the key', async (_field, body) => {
+    server.handle((_req, res) => {
+      res.writeHead(401, { 'content-type': 'application/json', 'x-request-id': `req-${KEY}` });
+      res.end(JSON.stringify([{ error: body }]));
+    });
+    const client = createChatClient({ baseURL: server.baseURL, apiKey: KEY, retry: false });
+    const error = await failure(client.stream(request));
+    expect(error.code).toBe('http_error');
+    for (const text of everywhere(error)) expect(text).not.toContain(KEY);
+    // Only the key went: the rest of what the provider said is still there.
+    expect(JSON.stringify(error.provider)).toContain('[redacted]');
+    expect(error.requestId).toBe('req-[redacted]');
+  });
+
+  it('not in a stream_error whose code, type and param echo the key', async () => {
+    server.handle((_req, res) => {
+      sseHead(res);
+      res.end(
+        `event: error\ndata: ${JSON.stringify({ error: { message: 'no', code: KEY, type: KEY, param: KEY } })}\n\n`,
+      );
+    });
+    const client = createChatClient({ baseURL: server.baseURL, apiKey: KEY, retry: false });
+    const error = await failure(client.stream(request));
+    expect(error.code).toBe('stream_error');
+    expect(error.provider).toEqual({
+      message: 'no',
+      code: '[redacted]',
+      type: '[redacted]',
+      param: '[redacted]',
+    });
+    for (const text of everywhere(error)) expect(text).not.toContain(KEY);
+  });
+
+  it('not in fields a transport or a callback put on an error, however deep', async () => {
+    const transport: ChatTransport = () => {
+      throw Object.assign(new RxChatError('connection_error', 'refused'), {
+        details: { attempts: [{ header: `Bearer ${KEY}` }], note: KEY },
+      });
+    };
+    const client = createChatClient({
+      baseURL: server.baseURL,
+      apiKey: KEY,
+      transport,
+      retry: false,
+    });
+    const error = await failure(client.stream(request));
+    expect(inspect(error, { depth: 20 })).toContain(
+      "details: { attempts: [ { header: '[redacted]' } ], note: '[redacted]' }",
+    );
+    for (const text of everywhere(error)) expect(text).not.toContain(KEY);
+  });
+
+  it('response events carry redacted headers: echoed keys and secret names', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'x-echo': `Bearer ${KEY}`,
+        'x-api-key': 'echoed-other-key',
+        'x-request-id': 'req_123',
+      });
+      res.end('data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}\n\n');
+    });
+    const client = createChatClient({ baseURL: server.baseURL, apiKey: KEY });
+    const events = await lastValueFrom(client.stream(request).pipe(toArray()));
+    const response = events.find((event) => event.type === 'response')!;
+    expect(response).toMatchObject({ status: 200, requestId: 'req_123' });
+    expect(JSON.stringify(events)).not.toContain(KEY);
+    expect(JSON.stringify(events)).not.toContain('echoed-other-key');
+    expect((response as { headers: Record<string, string> }).headers).toMatchObject({
+      'x-echo': '[redacted]', // "Bearer <key>" is a secret as a whole
+      'x-api-key': '[redacted]',
+      'x-request-id': 'req_123',
+    });
+  });
+
+  it('an http_error keeps redacted headers too', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain', 'x-echo': `Bearer ${KEY}` });
+      res.end('oops');
+    });
+    const client = createChatClient({ baseURL: server.baseURL, apiKey: KEY, retry: false });
+    const error = await failure(client.stream(request));
+    expect(error.headers?.['x-echo']).toBe('[redacted]');
+  });
+
+  it.each([
+    ['named by the caller', { secretHeaders: ['X-Gateway-Credential'] }, 'x-gateway-credential'],
+    ['named per request', {}, 'x-gateway-credential'],
+    ['shaped like a key (x-portkey-api-key)', {}, 'x-portkey-api-key'],
+  ])('values of secret headers %s are scrubbed like the key', async (how, clientOptions, name) => {
+    const value = 'gw-cred-VERY-SECRET-42';
+    server.handle((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json', 'x-echo': value });
+      res.end(JSON.stringify({ error: { message: `Credential ${value} refused`, param: value } }));
+    });
+    let seen: ChatHttpRequest | undefined;
+    const inner = undiciTransport();
+    const client = createChatClient({
+      baseURL: server.baseURL,
+      retry: false,
+      transport: (req) => {
+        seen = req;
+        return inner(req);
+      },
+      ...clientOptions,
+    });
+    const perRequest =
+      how === 'named per request'
+        ? { headers: { [name]: value }, secretHeaders: [name] }
+        : { headers: { [name]: value } };
+    const events: unknown[] = [];
+    const error = await failure(
+      client.stream(request, perRequest).pipe(tap((event) => events.push(event))),
+    );
+    expect(server.requests[0]!.headers[name]).toBe(value); // still sent
+    expect(error.code).toBe('http_error');
+    for (const text of [...everywhere(error), ...renderings(seen!), JSON.stringify(events)]) {
+      expect(text).not.toContain(value);
+    }
+    expect(JSON.stringify(seen)).toContain(`"${name}":"[redacted]"`);
   });
 });
