@@ -20,7 +20,7 @@ export default defineConfig([
     treeshake: true,
     outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
     // `node:` built-ins appear only in the Node entry (the undici transport's decompression).
-    external: ['rxjs', 'zod', 'eventsource-parser', 'undici', /^node:/],
+    external: ['rxjs', 'zod', 'undici', /^node:/],
   },
   {
     // Angular ships ESM only, so rxchat/angular does too. It imports rxchat itself as a
@@ -41,6 +41,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     outExtension: () => ({ js: '.cjs' }),
-    external: ['rxjs', 'zod', 'eventsource-parser', 'undici'],
+    external: ['rxjs', 'zod', 'undici'],
   },
 ]);

@@ -41,8 +41,10 @@ export class ChunkReader {
       value = JSON.parse(data);
     } catch (cause) {
       if (event === 'error') return this.fail(this.streamError(undefined, data));
-      // The last event of a cut body: a fragment cut off mid-write is dropped.
-      if (incomplete) return;
+      // Dropped: the last event of a cut body (a fragment cut off mid-write), and `data:` with
+      // nothing in it (a whole event, data "", but no chunk: a keep-alive). Checked here, where
+      // only data that is not JSON comes, to cost the hot path nothing.
+      if (incomplete || data.trim() === '') return;
       return this.fail(
         new RxChatError(
           'parse_error',

@@ -21,7 +21,8 @@ export interface ParseChunksOptions {
  * - `event: error` frames and data objects with a top-level `error` fail with `stream_error`,
  *   carrying the provider's message, code, type and param.
  * - Data that is not JSON fails with `parse_error`; a field rxchat reads with an impossible type
- *   fails with `validation_error`. Unknown fields and harmless quirks pass.
+ *   fails with `validation_error`. Unknown fields and harmless quirks pass, and an event whose
+ *   data is empty (`data:` alone) is skipped.
  * - A body that ends without `[DONE]` is fine if some choice has a `finish_reason`; otherwise it
  *   fails with `truncated`: a cut connection never looks like success.
  *

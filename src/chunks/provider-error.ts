@@ -3,15 +3,27 @@ import { excerpt, type ProviderErrorDetails } from '../errors';
 const asNullableString = (v: unknown): string | null =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
 
+/** The raw text when it says anything, else a stand-in (never an empty message). */
+const rawOrUnknown = (rawText: string | undefined): string =>
+  rawText !== undefined && rawText.trim() !== '' ? excerpt(rawText) : 'unknown provider error';
+
 /**
  * Reads an OpenAI-style error from whatever a provider sent: `{"error": {...}}`,
- * `{"error": "text"}`, a bare `{"message": ...}` object, or plain text. Never throws.
+ * `{"error": "text"}`, a bare `{"message": ...}` object, a JSON string (`"Rate limit exceeded"`,
+ * read as the message itself, without its quotes), or plain text. Never throws.
  */
 export function providerErrorFrom(value: unknown, rawText?: string): ProviderErrorDetails {
   const container =
     typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  const inner = container && 'error' in container ? container.error : container;
-  if (typeof inner === 'string') return { message: inner, code: null, type: null, param: null };
+  const inner = container && 'error' in container ? container.error : (container ?? value);
+  if (typeof inner === 'string') {
+    return {
+      message: inner.trim() !== '' ? inner : rawOrUnknown(rawText),
+      code: null,
+      type: null,
+      param: null,
+    };
+  }
   if (typeof inner === 'object' && inner !== null) {
     const e = inner as Record<string, unknown>;
     const code = typeof e.code === 'string' || typeof e.code === 'number' ? e.code : null;
@@ -21,10 +33,5 @@ export function providerErrorFrom(value: unknown, rawText?: string): ProviderErr
       (rawText !== undefined ? excerpt(rawText) : excerpt(JSON.stringify(inner)));
     return { message, code, type: asNullableString(e.type), param: asNullableString(e.param) };
   }
-  return {
-    message: rawText !== undefined ? excerpt(rawText) : 'unknown provider error',
-    code: null,
-    type: null,
-    param: null,
-  };
+  return { message: rawOrUnknown(rawText), code: null, type: null, param: null };
 }

@@ -62,7 +62,8 @@ function shouldRetryHeader(headers: Readonly<Record<string, string>>): boolean |
 
 /**
  * The `http_error` for a non-2xx response: status, headers, request id, retry hints and the
- * provider's error (an OpenAI-style JSON body, or the first KiB of anything else), in one line.
+ * provider's error (an OpenAI-style JSON body, a JSON string, or the first KiB of anything else),
+ * in one line.
  */
 export function httpError(
   status: number,
@@ -71,7 +72,8 @@ export function httpError(
 ): RxChatError {
   const text = body.text.trim();
   let provider: ProviderErrorDetails | null = null;
-  if (text.startsWith('{') || text.startsWith('[')) {
+  // A JSON string is a message too (`"Rate limit exceeded"`): read it to drop the quotes.
+  if (text.startsWith('{') || text.startsWith('[') || text.startsWith('"')) {
     try {
       const parsed: unknown = JSON.parse(text);
       const first = Array.isArray(parsed) ? parsed[0] : parsed; // some gateways wrap it in a list

@@ -39,9 +39,10 @@ export interface SseRetry {
 /** Options of {@link decodeSse}. */
 export interface DecodeSseOptions {
   /**
-   * The most one event (its unfinished lines plus its data) may buffer before the stream fails
-   * with `event_too_large`, in UTF-16 code units of decoded text (bytes, for the ASCII JSON that
-   * providers send). Default {@link DEFAULT_MAX_EVENT_BYTES}.
+   * The longest one line (a comment or any field, without its line break) and the longest one
+   * event's data may be before the stream fails with `event_too_large`, in UTF-16 code units of
+   * decoded text (bytes, for the ASCII JSON that providers send). How the network cuts the body
+   * never changes the verdict. Default {@link DEFAULT_MAX_EVENT_BYTES}.
    */
   maxEventBytes?: number;
 }
@@ -50,10 +51,13 @@ export interface DecodeSseOptions {
 export const DEFAULT_MAX_EVENT_BYTES = 4 * 1024 * 1024;
 
 /**
- * Decodes a body of server-sent events. Bytes go through one streaming `TextDecoder` per
- * subscription (so multi-byte characters split across pieces survive), framing is done by
- * eventsource-parser (LF, CR, CRLF even when split across pieces, comments, multi-line `data:`,
- * `event:`, `id:`, `retry:`), and a leading BOM is dropped. Work is synchronous per piece.
+ * Decodes a body of server-sent events, by the WHATWG rules. Bytes go through one streaming
+ * `TextDecoder` per subscription (so multi-byte characters split across pieces survive); lines
+ * end with LF, CR or CRLF (a CR ending a piece ends its line at once, and a LF starting the next
+ * piece joins it); comments, multi-line `data:`, `event:`, `id:` and `retry:` are read; one
+ * leading BOM is dropped. An event is dispatched when it has a `data` field, even an empty one
+ * (data `""`); a block with no `data` field (`event: ping` alone) dispatches nothing. Work is
+ * synchronous per piece, and the events do not depend on how the body was cut.
  *
  * When the body ends, a last line without its line break is still read, and a last event
  * without its closing blank line is emitted with `incomplete: true`.

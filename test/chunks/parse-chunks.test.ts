@@ -158,6 +158,38 @@ describe('parseChunks', () => {
     expect(error.provider?.message).toBe('upstream overloaded');
   });
 
+  it('fails with stream_error on an `event: error` frame whose data is a JSON string, unquoted', async () => {
+    const error = await failure([
+      message(c1),
+      message('"Rate limit exceeded"', { event: 'error' }),
+    ]);
+    expect(error.code).toBe('stream_error');
+    expect(error.message).toBe('The provider reported an error: Rate limit exceeded');
+    expect(error.provider).toEqual({
+      message: 'Rate limit exceeded',
+      code: null,
+      type: null,
+      param: null,
+    });
+    expect(error.data).toBe('"Rate limit exceeded"');
+  });
+
+  it('skips events with empty data (`data:` alone), as a keep-alive', async () => {
+    const events = await run([
+      message(''),
+      message(c1),
+      message('', { event: 'ping' }),
+      message(fin),
+    ]);
+    expect(events.map((e) => e.type)).toEqual(['chunk', 'chunk', 'usage']);
+  });
+
+  it('still fails on an `event: error` frame whose data is empty', async () => {
+    const error = await failure([message(c1), message('', { event: 'error' })]);
+    expect(error.code).toBe('stream_error');
+    expect(error.message).toBe('The provider reported an error: unknown provider error');
+  });
+
   it('fails with stream_error on a data object with a top-level error, keeping its usage', async () => {
     const bad = {
       ...chunk({ content: '' }),

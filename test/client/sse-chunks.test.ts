@@ -13,6 +13,7 @@ import {
 import { sseChunks } from '../../src/client/sse-chunks';
 import { decodeSse, parseChunks, RxChatError } from '../../src';
 import { corpusDir, corpusFiles } from '../helpers/corpus';
+import { chunk, testScheduler } from '../helpers/marbles';
 import { cutAt } from '../helpers/pipeline';
 
 // The client's fused body reader must behave exactly like the public pipeline it replaces,
@@ -37,6 +38,21 @@ async function outcome(source: ReturnType<typeof sseChunks>): Promise<unknown[]>
       ? { kind: 'E', code: error.code, message: error.message, usage: error.usage }
       : { kind: 'E', error };
   });
+}
+
+/** One notification of {@link outcome} in a word: chunk content, `usage`, `done`, or the error. */
+function summary(note: unknown): string {
+  const n = note as {
+    kind: string;
+    value?: { type: string; chunk?: { choices: { delta: { content?: string } }[] } };
+    code?: string;
+    message?: string;
+  };
+  if (n.kind === 'C') return 'done';
+  if (n.kind === 'E') return `${n.code}: ${n.message}`;
+  return n.value!.type === 'chunk'
+    ? (n.value!.chunk!.choices[0]!.delta.content ?? '')
+    : n.value!.type;
 }
 
 describe('sseChunks (the client body reader) and decodeSse() + parseChunks()', () => {
@@ -79,6 +95,77 @@ describe('sseChunks (the client body reader) and decodeSse() + parseChunks()', (
     const piped = await outcome(failing().pipe(decodeSse(), parseChunks()));
     expect(fused).toEqual(piped);
     expect(fused.map((note) => (note as { kind: string }).kind)).toEqual(['N', 'E']);
+  });
+});
+
+describe('sseChunks on wire-format edge cases', () => {
+  const hi = JSON.stringify(chunk({ content: 'Hi' }));
+  const stop = JSON.stringify(chunk({}, { finish_reason: 'stop' }));
+  const encoder = new TextEncoder();
+
+  it('completes on a CR-framed [DONE] at once, while the connection stays open', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      // The body never completes: the server keeps the connection open after [DONE].
+      const body = cold('-a--b--', {
+        a: `data: ${hi}\r\r`,
+        b: `data: ${stop}\r\rdata: [DONE]\r\r`,
+      });
+      expectObservable(sseChunks(body, { maxEventBytes: 1024, requireDone: false })).toBe(
+        '-a--(bu|)',
+        {
+          a: { type: 'chunk', chunk: JSON.parse(hi) as unknown },
+          b: { type: 'chunk', chunk: JSON.parse(stop) as unknown },
+          u: { type: 'usage', usage: null },
+        },
+      );
+    });
+  });
+
+  // Each case: the wire text, then what the stream gives (chunk contents, `usage`, `done`, or
+  // the error's code and message).
+  it.each([
+    ['CR framing', `data: ${hi}\r\rdata: ${stop}\r\rdata: [DONE]\r\r`, ['Hi', '', 'usage', 'done']],
+    [
+      'empty data and ping events',
+      `data:\n\nevent: ping\n\ndata: ${hi}\n\nevent: ping\ndata:\n\ndata: ${stop}\n\n`,
+      ['Hi', '', 'usage', 'done'],
+    ],
+    [
+      'two BOMs (the second makes the first line an unknown field)',
+      `\ufeff\ufeffdata: ${hi}\n\ndata: ${stop}\n\ndata: [DONE]\n\n`,
+      ['', 'usage', 'done'],
+    ],
+    [
+      'an error frame with a JSON string',
+      `data: ${hi}\n\nevent: error\ndata: "Rate limit exceeded"\n\n`,
+      ['Hi', 'stream_error: The provider reported an error: Rate limit exceeded'],
+    ],
+    [
+      'a comment over the bound',
+      `data: ${hi}\n\n: ${'k'.repeat(300)}\n\ndata: [DONE]\n\n`,
+      ['Hi', 'event_too_large: A line of a server-sent event exceeded maxEventBytes (256)'],
+    ],
+    [
+      'data over the bound in short lines',
+      `data: ${hi}\n\n${'data: 0123456789\n'.repeat(30)}\n`,
+      ['Hi', 'event_too_large: The data of a server-sent event exceeded maxEventBytes (256)'],
+    ],
+  ])('reads %s as the pipeline does, under random cuts', async (_name, text, expected) => {
+    const bytes = encoder.encode(text);
+    const run = async (pieces: Uint8Array[]) => ({
+      fused: await outcome(sseChunks(from(pieces), { maxEventBytes: 256, requireDone: false })),
+      piped: await outcome(from(pieces).pipe(decodeSse({ maxEventBytes: 256 }), parseChunks())),
+    });
+    const whole = await run([bytes]);
+    expect(whole.fused.map(summary)).toEqual(expected);
+    expect(whole.fused).toEqual(whole.piped);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 12 }),
+        async (offsets) => expect(await run(cutAt(bytes, offsets))).toEqual(whole),
+      ),
+      { numRuns: 30 },
+    );
   });
 });
 

@@ -106,11 +106,66 @@ describe('decodeSse', () => {
     ]);
   });
 
-  it('ignores unknown fields, bad retry values and events with empty data', async () => {
+  it('ignores unknown fields, bad retry values and events without a data line', async () => {
     const events = await decodeAll([
-      'foo: bar\nretry: soon\n\ndata:\n\nevent: ping\n\ndata: x\n\n',
+      'foo: bar\nretry: soon\n\nevent: ping\n\nid: 3\n\ndata: x\n\n',
     ]);
     expect(events).toEqual([{ type: 'message', event: undefined, data: 'x', id: undefined }]);
+  });
+
+  // WHATWG "dispatch the event": only an empty data *buffer* (no data line at all) is skipped;
+  // `data:` with an empty value appends "" and LF, so the event is dispatched with data "".
+  it.each([
+    ['data:', 'data:\n\n', ''],
+    ['data: with one space', 'data: \n\n', ''],
+    ['a bare data field name', 'data\n\n', ''],
+    ['two empty data lines', 'data:\ndata:\n\n', '\n'],
+    ['empty data, CR framed', 'data:\r\r', ''],
+  ])('dispatches an event whose data is empty (%s)', async (_name, text, data) => {
+    expect(await decodeAll([text])).toEqual([
+      { type: 'message', event: undefined, data, id: undefined },
+    ]);
+  });
+
+  it('dispatches empty data with its event type, and nothing for event: ping alone', async () => {
+    expect(await decodeAll(['event: ping\n\nevent: ping\ndata:\n\n'])).toEqual([
+      { type: 'message', event: 'ping', data: '', id: undefined },
+    ]);
+  });
+
+  it('dispatches an event ended by a bare CR at once, not with the next piece', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a--b--c-', { a: 'data: one\r\r', b: 'data: two\r', c: '\r' });
+      expectObservable(source.pipe(decodeSse())).toBe('-x-----y-', {
+        x: { type: 'message', event: undefined, data: 'one', id: undefined },
+        y: { type: 'message', event: undefined, data: 'two', id: undefined },
+      });
+    });
+  });
+
+  it('reads a CR ending one piece and a LF starting the next as one line break', async () => {
+    // Two breaks would make a blank line and split the event in two.
+    expect(messages(await decodeAll(['data: a\r', '\ndata: b\r', '\n\r\n']))).toEqual([
+      { type: 'message', event: undefined, data: 'a\nb', id: undefined },
+    ]);
+    expect(messages(await decodeAll(['data: a\r', '', '\n\r', '\n']))).toEqual([
+      { type: 'message', event: undefined, data: 'a', id: undefined },
+    ]);
+  });
+
+  it('strips one byte-order mark only: a second one is data (bytes and text)', async () => {
+    const text = '\ufeff\ufeffdata: a\n\ndata: b\n\n';
+    for (const pieces of [[bytes(text)], [text], [bytes(text).slice(0, 4), bytes(text).slice(4)]]) {
+      // The second BOM makes the first line the unknown field "\ufeffdata".
+      expect(messages(await decodeAll(pieces)).map((e) => e.type === 'message' && e.data)).toEqual([
+        'b',
+      ]);
+    }
+  });
+
+  it('does not take the characters of a mis-decoded BOM for one', async () => {
+    const events = await decodeAll(['\u00ef\u00bb\u00bfdata: a\n\ndata: b\n\n']);
+    expect(messages(events).map((e) => e.type === 'message' && e.data)).toEqual(['b']);
   });
 
   it('emits a last event without its blank line as incomplete', async () => {
@@ -130,6 +185,27 @@ describe('decodeSse', () => {
     expect(await decodeAll(['data: a\r'])).toEqual([
       { type: 'message', event: undefined, data: 'a', id: undefined, incomplete: true },
     ]);
+  });
+
+  it.each([
+    ['a comment line', `: ${'c'.repeat(2000)}\n\ndata: x\n\n`],
+    ['an unknown field', `x-pad: ${'c'.repeat(2000)}\n\ndata: x\n\n`],
+    ['an event: line', `event: ${'c'.repeat(2000)}\n\ndata: x\n\n`],
+    ['data lines that are each short', `${'data: 0123456789\n'.repeat(200)}\n`],
+  ])('fails %s over maxEventBytes whether it comes whole or in pieces', async (_name, text) => {
+    const whole = await decodeAll([text], { maxEventBytes: 1024 }).catch((e: unknown) => e);
+    const pieces = text.match(/[^]{1,100}/g)!;
+    const cut = await decodeAll(pieces, { maxEventBytes: 1024 }).catch((e: unknown) => e);
+    expect(whole).toMatchObject({ code: 'event_too_large' });
+    expect(cut).toEqual(whole);
+  });
+
+  it('fails a 6 MB comment line with the default bound, in one piece or in 4 KiB pieces', async () => {
+    const text = `: ${'k'.repeat(6 * 1024 * 1024)}\n\ndata: x\n\n`;
+    const whole = await decodeAll([text]).catch((e: unknown) => e);
+    const cut = await decodeAll(text.match(/[^]{1,4096}/g)!).catch((e: unknown) => e);
+    expect(whole).toMatchObject({ code: 'event_too_large' });
+    expect(cut).toEqual(whole);
   });
 
   it('fails with event_too_large when one event outgrows maxEventBytes', async () => {
