@@ -46,6 +46,8 @@ export type {
   ChatStreamEvent,
   ChoiceLogprobs,
   ContentPart,
+  CustomToolCall,
+  FunctionToolCall,
   ToolCall,
   ToolCallDelta,
   Usage,

@@ -18,10 +18,15 @@ import type {
  * into our objects by key.
  */
 
-interface CallState {
+/** One tool call being merged. Exported for {@link toolCalls}, which reads its progress. */
+export interface CallState {
   id: string;
+  /** The `index` the call streams under; `undefined` while none came with it. */
   index: number | undefined;
+  /** `'custom'` once any fragment said so (`type: 'custom'` or a `custom` object). */
+  kind: 'function' | 'custom';
   name: string;
+  /** `function.arguments` or `custom.input`, concatenated. */
   args: string;
 }
 
@@ -155,12 +160,34 @@ function appendAll(target: unknown[] | null, items: unknown[]): unknown[] {
   return out;
 }
 
+/*
+ * Which call a `delta.tool_calls` entry belongs to (the order test/conformance/README.md
+ * documents). The numeric index is what OpenAI's wire format keys calls by (openai-node
+ * accumulates by index alone), so it is never crossed: an id only finds its call at the same
+ * index, or where one side has no index. Two calls that share an id at two indexes stay two
+ * calls (no recorded stream does it; merging them would concatenate two argument strings into
+ * invalid JSON such as `{}{}`). The id still tells calls apart where the index cannot: calls
+ * that reuse one index (QUIRKS T7 gateways) and index-less calls (Mistral, Gemini, Ollama).
+ *
+ * 1. A non-empty id: the most recent call with that id whose index agrees; failing that (with
+ *    an index), the most recent call at that index whose id is still empty; failing that, a
+ *    new call.
+ * 2. No id, an index: the most recent call at that index, or a new one.
+ * 3. Neither: the most recent call of the choice, or a new one.
+ */
 function mergeToolCall(state: ChoiceState, delta: ToolCallDelta): void {
   const id = delta.id || '';
   const index = typeof delta.index === 'number' ? delta.index : undefined;
   let call: CallState | undefined;
   if (id) {
-    call = state.byId.get(id);
+    call = callWithId(state, id, index);
+    if (call && restates(call, delta)) {
+      // The whole call again (header and arguments) after its arguments already closed: the
+      // same arguments are a repeat, dropped; others are a call of their own. Appending either
+      // would give one call with two JSON values run together (`{}{}`).
+      if (delta.function!.arguments === call.args) return;
+      call = undefined;
+    }
     if (!call && index !== undefined) {
       // A call that started by index alone gets its id late.
       const byIndex = state.byIndex.get(index);
@@ -172,9 +199,14 @@ function mergeToolCall(state: ChoiceState, delta: ToolCallDelta): void {
     call = state.calls[state.calls.length - 1];
   }
   if (!call) {
-    call = { id: '', index, name: '', args: '' };
+    call = { id: '', index, kind: 'function', name: '', args: '' };
     state.calls.push(call);
     if (index !== undefined) state.byIndex.set(index, call);
+  } else if (call.index === undefined && index !== undefined) {
+    // An index-less call whose id now comes with an index takes it, so that the index-only
+    // fragments after it find it, and the same id at another index is another call.
+    call.index = index;
+    state.byIndex.set(index, call);
   }
   if (id && !call.id) {
     call.id = id;
@@ -185,10 +217,54 @@ function mergeToolCall(state: ChoiceState, delta: ToolCallDelta): void {
     if (!call.name && fn.name) call.name = fn.name;
     if (fn.arguments) call.args += fn.arguments;
   }
+  const custom = delta.custom;
+  if (custom || delta.type === 'custom') call.kind = 'custom';
+  if (custom) {
+    if (!call.name && custom.name) call.name = custom.name;
+    if (custom.input) call.args += custom.input;
+  }
+}
+
+/**
+ * Whether a fragment with an id restates a function call that is already whole: it names the
+ * call again and brings arguments, while the call's arguments already form a closed JSON object
+ * or array. Servers that stream each call once never come here (continuations carry no name).
+ */
+function restates(call: CallState, delta: ToolCallDelta): boolean {
+  const fn = delta.function;
+  if (call.kind !== 'function' || !call.name || !fn?.name || !fn.arguments) return false;
+  const args = call.args.trim();
+  const open = args.charAt(0);
+  const close = args.charAt(args.length - 1);
+  if (!((open === '{' && close === '}') || (open === '[' && close === ']'))) return false;
+  try {
+    JSON.parse(args);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an index from a delta and a call's index may be the same call's. */
+const sameSlot = (a: number | undefined, b: number | undefined) =>
+  a === undefined || b === undefined || a === b;
+
+function callWithId(state: ChoiceState, id: string, index: number | undefined) {
+  const latest = state.byId.get(id);
+  if (!latest || sameSlot(latest.index, index)) return latest;
+  // The id's latest call sits at another index; an earlier one with this id may sit at ours.
+  // Only streams that repeat an id across indexes ever come here.
+  for (let i = state.calls.length - 1; i >= 0; i--) {
+    const call = state.calls[i]!;
+    if (call.id === id && sameSlot(call.index, index)) return call;
+  }
+  return undefined;
 }
 
 function toToolCall(call: CallState): ToolCall {
-  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.args } };
+  return call.kind === 'custom'
+    ? { id: call.id, type: 'custom', custom: { name: call.name, input: call.args } }
+    : { id: call.id, type: 'function', function: { name: call.name, arguments: call.args } };
 }
 
 function viewOf(state: ChoiceState): ChatCompletionChoice {

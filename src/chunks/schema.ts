@@ -18,7 +18,11 @@ export const usageSchema = z.looseObject({
   total_tokens: optionalNumber,
 });
 
-/** One fragment of a tool call inside `delta.tool_calls`. Every field may be missing (T3, T5, T8). */
+/**
+ * One fragment of a tool call inside `delta.tool_calls`. Every field may be missing (T3, T5, T8).
+ * A function call streams `function: { name, arguments }`; a custom (freeform) tool call, OpenAI's
+ * `type: 'custom'`, streams `custom: { name, input }` with `input` in string fragments.
+ */
 export const toolCallDeltaSchema = z.looseObject({
   index: optionalNumber,
   id: optionalString,
@@ -27,6 +31,12 @@ export const toolCallDeltaSchema = z.looseObject({
     .looseObject({
       name: optionalString,
       arguments: optionalString,
+    })
+    .nullish(),
+  custom: z
+    .looseObject({
+      name: optionalString,
+      input: optionalString,
     })
     .nullish(),
 });

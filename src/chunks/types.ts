@@ -46,12 +46,34 @@ export type ChatStreamEvent =
   | { type: 'chunk'; chunk: ChatCompletionChunk }
   | { type: 'usage'; usage: Usage | null };
 
-/** A complete tool call, as in OpenAI's non-streaming response. */
-export interface ToolCall {
+/** A complete call of a function tool, as in OpenAI's non-streaming response. */
+export interface FunctionToolCall {
   id: string;
   type: 'function';
+  /** `arguments` is the concatenated string (normally JSON, but never parsed here). */
   function: { name: string; arguments: string };
 }
+
+/** A complete call of a custom (freeform) tool, as in OpenAI's non-streaming response. */
+export interface CustomToolCall {
+  id: string;
+  type: 'custom';
+  /** `input` is the concatenated free-form text the model wrote for the tool. */
+  custom: { name: string; input: string };
+}
+
+/**
+ * A complete tool call: a function call, or a custom (freeform) tool call. Narrow on `type`.
+ *
+ * @example
+ * ```ts
+ * for (const call of completion.choices[0]?.message.tool_calls ?? []) {
+ *   if (call.type === 'function') run(call.function.name, JSON.parse(call.function.arguments));
+ *   else run(call.custom.name, call.custom.input);
+ * }
+ * ```
+ */
+export type ToolCall = FunctionToolCall | CustomToolCall;
 
 /** The assistant message of one choice of a {@link ChatCompletion}. */
 export interface ChatCompletionMessage {
@@ -62,7 +84,7 @@ export interface ChatCompletionMessage {
   reasoning: string | null;
   /** Concatenated refusal text; `null` if none. */
   refusal: string | null;
-  /** Complete tool calls in the order they started; empty when none. */
+  /** Complete tool calls (function and custom ones) in the order they started; empty when none. */
   tool_calls: ToolCall[];
 }
 

@@ -30,8 +30,13 @@ function toolCallOk(v: unknown): boolean {
   if (!nullishOr(v.index, 'number') || !nullishOr(v.id, 'string') || !nullishOr(v.type, 'string'))
     return false;
   const fn = v.function;
-  if (fn === undefined || fn === null) return true;
-  return isObject(fn) && nullishOr(fn.name, 'string') && nullishOr(fn.arguments, 'string');
+  if (fn !== undefined && fn !== null) {
+    if (!isObject(fn) || !nullishOr(fn.name, 'string') || !nullishOr(fn.arguments, 'string'))
+      return false;
+  }
+  const custom = v.custom;
+  if (custom === undefined || custom === null) return true;
+  return isObject(custom) && nullishOr(custom.name, 'string') && nullishOr(custom.input, 'string');
 }
 
 function partOk(v: unknown): boolean {

@@ -4,6 +4,7 @@ import { CompletionAccumulator } from '../chunks/accumulator';
 import type { ChatCompletion, Usage } from '../chunks/types';
 import type { ChatMessage, ChatRequest } from '../client/request';
 import { RxChatError } from '../errors';
+import { SurrogateHold } from '../operators/content-deltas';
 import type { MockServer } from '../mock-server';
 import { createChatClient } from '../node';
 import { last, numberFlag, parseArgs } from './args';
@@ -220,6 +221,14 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
         reasoningOpen = !text.endsWith('\n');
         atLineStart = !reasoningOpen;
       };
+      // An emoji cut between two chunks is written whole, not as two U+FFFD (see contentDeltas).
+      const answerHold = new SurrogateHold();
+      const reasoningHold = new SurrogateHold();
+      const releaseHeld = () => {
+        const reasoning = reasoningHold.release();
+        if (reasoning) writeReasoning(reasoning);
+        writeOut(answerHold.release());
+      };
 
       subscription.add(
         client.stream(command.request, { headers: command.headers }).subscribe({
@@ -231,8 +240,10 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
             for (const choice of event.chunk.choices ?? []) {
               if ((choice.index ?? 0) !== 0 || !choice.delta) continue;
               const reasoning = reasoningOf(choice.delta);
-              if (reasoning) writeReasoning(reasoning);
-              writeOut(contentOf(choice.delta) ?? '');
+              const whole = reasoning ? reasoningHold.take(reasoning) : '';
+              if (whole) writeReasoning(whole);
+              const content = contentOf(choice.delta);
+              if (content) writeOut(answerHold.take(content));
             }
           },
           error(error: unknown) {
@@ -245,8 +256,9 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
                 ? error.toJSON()
                 : { message: String(error) };
               writeOut(`${JSON.stringify({ type: 'error', error: json })}\n`);
-            } else if (wroteText && !atLineStart) {
-              writeOut('\n');
+            } else {
+              releaseHeld();
+              if (wroteText && !atLineStart) writeOut('\n');
             }
             say(errorLine(error));
             const usage = RxChatError.isInstance(error) ? error.usage : null;
@@ -258,6 +270,7 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
             if (command.format === 'json') {
               writeOut(`${JSON.stringify(completion, null, 2)}\n`);
             } else if (command.format === 'text') {
+              releaseHeld();
               writeToolCalls(completion, writeOut, atLineStart);
               if (wroteText && !atLineStart) writeOut('\n');
             }
@@ -290,6 +303,10 @@ function writeToolCalls(
   if (calls.length === 0) return;
   if (!atLineStart) write('\n');
   for (const call of calls) {
-    write(`[tool call] ${call.function.name}(${call.function.arguments}) id=${call.id}\n`);
+    const [name, input] =
+      call.type === 'function'
+        ? [call.function.name, call.function.arguments]
+        : [call.custom.name, call.custom.input];
+    write(`[tool call] ${name}(${input}) id=${call.id}\n`);
   }
 }

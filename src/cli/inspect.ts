@@ -68,10 +68,13 @@ export function formatResult(result: InspectResult): string {
       if (m.content !== null)
         lines.push(`    content (${m.content.length} chars): ${preview(m.content)}`);
       if (m.refusal !== null) lines.push(`    refusal: ${preview(m.refusal)}`);
-      for (const call of m.tool_calls)
-        lines.push(
-          `    tool call ${call.id || '(no id)'}: ${call.function.name}(${preview(call.function.arguments)})`,
-        );
+      for (const call of m.tool_calls) {
+        const [name, input] =
+          call.type === 'function'
+            ? [call.function.name, call.function.arguments]
+            : [call.custom.name, call.custom.input];
+        lines.push(`    tool call ${call.id || '(no id)'}: ${name}(${preview(input)})`);
+      }
       if (choice.logprobs)
         lines.push(
           `    logprobs: ${choice.logprobs.content?.length ?? 0} content, ${choice.logprobs.refusal?.length ?? 0} refusal`,

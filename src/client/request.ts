@@ -8,12 +8,13 @@ export interface ChatContentPart {
   [key: string]: unknown;
 }
 
-/** A tool call in an assistant message of the conversation. */
-export interface ChatRequestToolCall {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
+/**
+ * A tool call in an assistant message of the conversation: a function call, or a custom
+ * (freeform) tool call, so the calls of a completion go back into the conversation as they are.
+ */
+export type ChatRequestToolCall =
+  | { id: string; type: 'function'; function: { name: string; arguments: string } }
+  | { id: string; type: 'custom'; custom: { name: string; input: string } };
 
 /** One message of the conversation. Provider-specific fields pass through. */
 export interface ChatMessage {
@@ -41,7 +42,12 @@ export interface ChatRequest {
   model: string;
   messages: ChatMessage[];
   tools?: ChatTool[];
-  tool_choice?: 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+  tool_choice?:
+    | 'none'
+    | 'auto'
+    | 'required'
+    | { type: 'function'; function: { name: string } }
+    | { type: 'custom'; custom: { name: string } };
   parallel_tool_calls?: boolean;
   temperature?: number;
   top_p?: number;
@@ -74,11 +80,18 @@ const messageSchema = z.looseObject({
   name: z.string().optional(),
   tool_calls: z
     .array(
-      z.looseObject({
-        id: z.string(),
-        type: z.string(),
-        function: z.looseObject({ name: z.string(), arguments: z.string() }),
-      }),
+      z.union([
+        z.looseObject({
+          id: z.string(),
+          type: z.literal('custom'),
+          custom: z.looseObject({ name: z.string(), input: z.string() }),
+        }),
+        z.looseObject({
+          id: z.string(),
+          type: z.string(),
+          function: z.looseObject({ name: z.string(), arguments: z.string() }),
+        }),
+      ]),
     )
     .optional(),
   tool_call_id: z.string().optional(),

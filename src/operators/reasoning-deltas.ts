@@ -6,7 +6,9 @@ import { textDeltas, type DeltaOptions } from './content-deltas';
 /**
  * The model's reasoning as it arrives, whatever field the provider uses:
  * `reasoning_content` (DeepSeek, Alibaba, xAI, Z.ai), `reasoning` (Groq, OpenRouter, vLLM) or
- * `thinking` parts of array content (Mistral). Empty pieces are skipped.
+ * `thinking` parts of array content (Mistral). Empty pieces are skipped. Like
+ * {@link contentDeltas}, no piece ends in half a surrogate pair (a lone half still held at the
+ * end is emitted as it is).
  *
  * @example
  * ```ts

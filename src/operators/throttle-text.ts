@@ -7,6 +7,7 @@ import {
   type SchedulerLike,
   type Subscription,
 } from 'rxjs';
+import { endsInHighSurrogate } from '../text/units';
 
 /** Options of {@link throttleText}. */
 export interface ThrottleTextConfig {
@@ -82,6 +83,10 @@ function checkConfig(config: ThrottleTextConfig): void {
  * - On error, the error goes out at once, unless `flushOnError` is true, in which case held text
  *   is emitted first.
  * - Empty strings are ignored: they neither emit nor open a window.
+ * - No emission ends in half a surrogate pair: when the text due ends in a high surrogate (an
+ *   emoji cut between two pieces), that half waits for the next text; if it was all there was,
+ *   nothing is emitted and the window closes. On completion (and with `flushOnError`) a half
+ *   that never got its pair is emitted as it is, so nothing is lost.
  * - Unsubscribing cancels the pending window.
  *
  * @throws RangeError when both `interval` and `frames` are given, when `interval` is negative,
@@ -117,16 +122,26 @@ export function throttleText(config: ThrottleTextConfig = {}): OperatorFunction<
       // Text held for the end of the current window. An array, so that a burst of many small
       // chunks costs one join per emission rather than a copy per chunk.
       let held: string[] = [];
+      // The high surrogate that ended the text last taken out of `held`: it goes in front of the
+      // next text, so that the two halves of a pair are emitted together.
+      let half = '';
       // Everything emitted so far, in snapshot mode only.
       let total = '';
       // Whether a window is open, and its action (for cancelling). No action exists while quiet.
       let open = false;
       let timer: Subscription | undefined;
 
+      /** The held text, without a trailing high surrogate (kept in `half`); may be ''. */
       const takeHeld = (): string => {
-        const text = held.length === 1 ? held[0]! : held.join('');
+        let text = held.length === 1 ? held[0]! : held.join('');
         held = [];
-        return text;
+        if (half !== '') {
+          text = half + text;
+          half = '';
+        }
+        if (!endsInHighSurrogate(text)) return text;
+        half = text.slice(-1);
+        return text.slice(0, -1);
       };
 
       const emit = (text: string) => {
@@ -146,12 +161,13 @@ export function throttleText(config: ThrottleTextConfig = {}): OperatorFunction<
           this.schedule(remaining - 1, 0);
           return;
         }
-        if (held.length === 0) {
+        const text = held.length === 0 ? '' : takeHeld();
+        if (text === '') {
+          // Nothing held, or only half a pair, whose other half opens the next window.
           open = false;
           timer = undefined;
           return;
         }
-        const text = takeHeld();
         // Reopen before emitting, so that text a consumer pushes back into the source while
         // handling this emission is held for the next window rather than emitted out of order.
         this.schedule(steps, delay);
@@ -166,22 +182,25 @@ export function throttleText(config: ThrottleTextConfig = {}): OperatorFunction<
 
       const flush = () => {
         cancel();
-        if (held.length > 0) emit(takeHeld());
+        // No more text will come: a half still held was lone, and goes out as it is.
+        const text = takeHeld() + half;
+        half = '';
+        if (text !== '') emit(text);
       };
 
       const subscription = source.subscribe({
         next(text) {
           if (text === '') return;
-          if (open) {
-            held.push(text);
-            return;
-          }
+          held.push(text);
+          if (open) return;
+          const leading = takeHeld();
+          if (leading === '') return; // half a pair: it waits for the rest
           // Leading edge: open the window first (same reason as in windowEnd), then emit.
           open = true;
           const action = scheduler.schedule(windowEnd, delay, steps);
           // A synchronous scheduler may have run the whole window inside schedule() already.
           if (open) timer = action;
-          emit(text);
+          emit(leading);
         },
         error(error: unknown) {
           if (flushOnError) flush();

@@ -27,7 +27,13 @@ const usage = maybe(
   obj({ prompt_tokens: num, completion_tokens: num, total_tokens: num, cost: anyJson }),
 );
 const toolCall = maybe(
-  obj({ index: num, id: str, type: str, function: maybe(obj({ name: str, arguments: str })) }),
+  obj({
+    index: num,
+    id: str,
+    type: maybe(fc.oneof(str, fc.constantFrom('function', 'custom'))),
+    function: maybe(obj({ name: str, arguments: str })),
+    custom: maybe(obj({ name: str, input: str })),
+  }),
 );
 const part = maybe(
   obj({
@@ -77,6 +83,31 @@ describe('chunk validation', () => {
         expect(looksValid(value)).toBe(chatCompletionChunkSchema.safeParse(value).success);
       }),
       { numRuns: 20_000 },
+    );
+  });
+
+  it('accepts custom (freeform) tool calls, streamed or whole, and reads their types', () => {
+    const streamed = {
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              { index: 0, id: 'ct_1', type: 'custom', custom: { name: 'sql', input: '' } },
+              { index: 0, custom: { input: 'SELECT 1' } },
+              { index: 1, id: 'fc_2', type: 'function', function: { name: 'f', arguments: '{}' } },
+            ],
+          },
+        },
+      ],
+    };
+    expect(looksValid(streamed)).toBe(true);
+    expect(chunkProblem(streamed)).toBeUndefined();
+    // A field rxchat reads with a type no provider could mean fails, as for `function`.
+    const bad = { choices: [{ delta: { tool_calls: [{ index: 0, custom: { input: 42 } }] } }] };
+    expect(chunkProblem(bad)).toMatch(/choices\.0\.delta\.tool_calls\.0\.custom\.input/);
+    expect(chunkProblem({ choices: [{ delta: { tool_calls: [{ custom: 'x' }] } }] })).toMatch(
+      /tool_calls\.0\.custom/,
     );
   });
 

@@ -4,7 +4,8 @@ import { lastValueFrom } from 'rxjs';
 import { printable } from '../../src/cli/chat';
 import { startMockServer, type MockServer } from '../../src/mock-server';
 import { createChatClient } from '../../src/node';
-import { settlesWithin } from '../helpers/loopback';
+import { makeChunk, makeUsage, makeUsageChunk, sseWire } from '../../src/testing';
+import { settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 
 // The CLI as a real child process (run from source with tsx in-process, so signals reach it
 // directly) against a real mock server.
@@ -302,6 +303,67 @@ describe('rxchat chat', () => {
     expect(text.stdout().length).toBeGreaterThan(0);
     expect(text.stdout().endsWith('\n')).toBe(true);
   }, 30_000);
+});
+
+describe('rxchat chat: an emoji split across two chunks', () => {
+  // A server that escapes non-ASCII can cut a surrogate pair between chunks ("\ud83d" then
+  // "\ude00"). Writing each half on its own puts two U+FFFD on the terminal.
+  const smile = '\u{1F600}';
+  const [high, low] = [smile[0]!, smile[1]!];
+  let loopback: Loopback | undefined;
+  afterEach(async () => {
+    await loopback?.close();
+    loopback = undefined;
+  });
+
+  const serve = async () => {
+    loopback = await startLoopback((_req, res) => {
+      sseHead(res);
+      res.end(
+        sseWire([
+          makeChunk({ role: 'assistant', reasoning: `think ${high}` }),
+          makeChunk({ reasoning: `${low} ok` }),
+          makeChunk({ content: `Hi ${high}` }),
+          makeChunk({ content: `${low}!${high}` }),
+          makeChunk({ content: low, finishReason: 'stop' }),
+          makeUsageChunk(makeUsage(3, 4)),
+        ]),
+      );
+    });
+    return { OPENAI_BASE_URL: loopback.baseURL, OPENAI_API_KEY: KEY };
+  };
+
+  it('prints it whole, in the answer and in the reasoning', async () => {
+    const run = rxchat(['chat', 'Hi'], await serve());
+    expect(await run.exit).toBe(0);
+    expect(run.stdout()).toBe(`Hi ${smile}!${smile}\n`);
+    expect(run.stderr()).toContain(`think ${smile} ok\n`);
+    expect(run.stdout() + run.stderr()).not.toContain('\ufffd');
+  }, 20_000);
+
+  it('keeps it whole with --format json and ndjson', async () => {
+    const env = await serve();
+    const json = rxchat(['chat', '--format', 'json', 'Hi'], env);
+    expect(await json.exit).toBe(0);
+    expect(JSON.parse(json.stdout()).choices[0].message.content).toBe(`Hi ${smile}!${smile}`);
+    const ndjson = rxchat(['chat', '--format', 'ndjson', 'Hi'], env);
+    expect(await ndjson.exit).toBe(0);
+    expect(ndjson.stdout()).not.toContain('\ufffd');
+    const content = ndjson
+      .stdout()
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            type: string;
+            chunk?: { choices: { delta: { content?: string } }[] };
+          },
+      )
+      .map((event) => event.chunk?.choices[0]?.delta.content ?? '')
+      .join('');
+    expect(content).toBe(`Hi ${smile}!${smile}`);
+  }, 20_000);
 });
 
 describe('rxchat serve', () => {

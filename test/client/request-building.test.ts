@@ -3,7 +3,13 @@ import { RxChatError } from '../../src';
 import { httpError, retryAfterOf } from '../../src/client/http-error';
 import { joinURL, mergeHeaders, redactURL, secretsOf } from '../../src/client/http-request';
 import { eventsFromJsonCompletion } from '../../src/client/json-completion';
-import { chatRequestSchema, isPlainRequest, serialiseRequest } from '../../src/client/request';
+import {
+  chatRequestSchema,
+  isPlainRequest,
+  serialiseRequest,
+  type ChatRequest,
+} from '../../src/client/request';
+import type { ToolCall } from '../../src/chunks/types';
 import { decodersFor } from '../../src/transport/decompress';
 
 describe('joinURL', () => {
@@ -97,6 +103,29 @@ describe('serialiseRequest', () => {
       expect((error as RxChatError).code).toBe('validation_error');
       expect((error as RxChatError).message).toMatch(message);
     }
+  });
+
+  it('sends back the function and custom tool calls of a completion as they came', () => {
+    const calls: ToolCall[] = [
+      { id: 'c1', type: 'custom', custom: { name: 'run_python', input: 'print(6 * 7)' } },
+      { id: 'c2', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } },
+    ];
+    const request: ChatRequest = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: null, tool_calls: calls },
+        { role: 'tool', tool_call_id: 'c1', content: '42' },
+      ],
+    };
+    expect(JSON.parse(serialiseRequest(request, false)).messages[1].tool_calls).toEqual(calls);
+    const broken = { id: 'c1', type: 'custom', custom: { name: 'run_python' } };
+    expect(() =>
+      serialiseRequest(
+        { ...request, messages: [{ role: 'assistant', tool_calls: [broken] }] } as never,
+        false,
+      ),
+    ).toThrow(/tool_calls/);
   });
 
   it('rejects a request that cannot be serialised', () => {

@@ -41,14 +41,22 @@ export function goldenForm(completion: ChatCompletion | null): unknown {
         content: summarise(choice.message.content),
         reasoning: summarise(choice.message.reasoning),
         refusal: summarise(choice.message.refusal),
-        tool_calls: choice.message.tool_calls.map((call) => ({
-          id: call.id,
-          type: call.type,
-          function: {
-            name: summarise(call.function.name),
-            arguments: summarise(call.function.arguments),
-          },
-        })),
+        tool_calls: choice.message.tool_calls.map((call) =>
+          call.type === 'function'
+            ? {
+                id: call.id,
+                type: call.type,
+                function: {
+                  name: summarise(call.function.name),
+                  arguments: summarise(call.function.arguments),
+                },
+              }
+            : {
+                id: call.id,
+                type: call.type,
+                custom: { name: summarise(call.custom.name), input: summarise(call.custom.input) },
+              },
+        ),
       },
       finish_reason: choice.finish_reason,
       ...(choice.logprobs

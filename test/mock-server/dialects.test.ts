@@ -13,6 +13,7 @@ import {
   type ChatClientOptions,
   type ChatCompletionChunk,
   type ChatRequest,
+  type ToolCall,
 } from '../../src/node';
 
 // The real rxchat client against the real mock server: whatever the dialect, the pipeline must
@@ -40,6 +41,12 @@ const ask = (prompt: string, extra: Partial<ChatRequest> = {}): ChatRequest => (
 });
 
 const inDialect = (dialect: string) => ({ headers: { 'x-mock-dialect': dialect } });
+
+/** The function of a tool call (the mock server only makes function calls). */
+const fn = (call: ToolCall | undefined) => {
+  if (call?.type !== 'function') throw new Error(`not a function call: ${JSON.stringify(call)}`);
+  return call.function;
+};
 
 /** The parts of a non-streaming completion these tests read. */
 interface JsonCompletion {
@@ -169,15 +176,15 @@ describe.each(DIALECT_NAMES)('the %s dialect', (dialect) => {
     expect(choice!.message.tool_calls).toHaveLength(1);
     const [call] = choice!.message.tool_calls;
     expect(call!.id).toMatch(/^call_mock_[0-9a-f]{8}$/);
-    expect(call!.function.name).toBe('get_weather');
-    expect(JSON.parse(call!.function.arguments)).toEqual({
+    expect(fn(call).name).toBe('get_weather');
+    expect(JSON.parse(fn(call).arguments)).toEqual({
       city: 'What is the weather? Use get_weather for Paris',
       days: 8,
     });
 
     const { json } = await postJson(request, dialect);
     expect(json.choices[0]!.finish_reason).toBe('tool_calls');
-    expect(json.choices[0]!.message.tool_calls![0]!.function).toEqual(call!.function);
+    expect(json.choices[0]!.message.tool_calls![0]!.function).toEqual(fn(call));
   });
 });
 
@@ -313,7 +320,7 @@ describe('tool selection', () => {
 
   it('calls every tool the prompt mentions, in order (T1: one after the other)', async () => {
     const completion = await complete({});
-    expect(completion.choices[0]!.message.tool_calls.map((c) => c.function.name)).toEqual([
+    expect(completion.choices[0]!.message.tool_calls.map((c) => fn(c).name)).toEqual([
       'get_weather',
       'lookup',
     ]);
@@ -331,13 +338,13 @@ describe('tool selection', () => {
 
   it('calls the first tool when required, or the named one', async () => {
     const required = await complete({ tool_choice: 'required' }, 'just chat');
-    expect(required.choices[0]!.message.tool_calls[0]!.function.name).toBe('get_weather');
+    expect(fn(required.choices[0]!.message.tool_calls[0]).name).toBe('get_weather');
     const named = await complete(
       { tool_choice: { type: 'function', function: { name: 'lookup' } } },
       'just chat',
     );
-    expect(named.choices[0]!.message.tool_calls.map((c) => c.function.name)).toEqual(['lookup']);
-    expect(JSON.parse(named.choices[0]!.message.tool_calls[0]!.function.arguments)).toEqual({
+    expect(named.choices[0]!.message.tool_calls.map((c) => fn(c).name)).toEqual(['lookup']);
+    expect(JSON.parse(fn(named.choices[0]!.message.tool_calls[0]).arguments)).toEqual({
       q: 'just chat',
     });
   });

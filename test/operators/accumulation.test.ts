@@ -211,9 +211,9 @@ describe('finalCompletion', () => {
           }),
         ),
       ]);
-      expect(calls(result).map((c) => [c.id, c.function.name, c.function.arguments])).toEqual([
-        ['a', 'add', '{"a":1}'],
-        ['b', 'mul', '{"b":2}'],
+      expect(calls(result)).toEqual([
+        { id: 'a', type: 'function', function: { name: 'add', arguments: '{"a":1}' } },
+        { id: 'b', type: 'function', function: { name: 'mul', arguments: '{"b":2}' } },
       ]);
     });
 
@@ -290,9 +290,157 @@ describe('finalCompletion', () => {
           }),
         ),
       ]);
-      expect(calls(result).map((c) => [c.id, c.function.arguments])).toEqual([
-        ['p', '[1]'],
-        ['q', '[2]'],
+      expect(calls(result)).toEqual([
+        { id: 'p', type: 'function', function: { name: 'one', arguments: '[1]' } },
+        { id: 'q', type: 'function', function: { name: 'two', arguments: '[2]' } },
+      ]);
+    });
+
+    it('keeps a same-id delta at another index apart: its own call, never "{}{}"', async () => {
+      // Issue 12, item 12. openai-node keys calls by index alone; the AI SDK starts a new call
+      // for a known id at a new index when it carries a name. Either way: two calls.
+      const result = await fold([
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 0, id: 'dup', type: 'function', function: { name: 'add', arguments: '{}' } },
+            ],
+          }),
+        ),
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 1, id: 'dup', type: 'function', function: { name: 'mul', arguments: '{}' } },
+            ],
+          }),
+        ),
+        ev(chunk({}, { finish_reason: 'tool_calls' })),
+      ]);
+      expect(calls(result)).toEqual([
+        { id: 'dup', type: 'function', function: { name: 'add', arguments: '{}' } },
+        { id: 'dup', type: 'function', function: { name: 'mul', arguments: '{}' } },
+      ]);
+    });
+
+    it('drops a whole call repeated at its own index, and splits off a different restatement', async () => {
+      const whole = (args: string) =>
+        ev(
+          chunk({
+            tool_calls: [
+              {
+                index: 0,
+                id: 'again',
+                type: 'function',
+                function: { name: 'add', arguments: args },
+              },
+            ],
+          }),
+        );
+      const repeated = await fold([
+        whole('{"a":'),
+        ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] })),
+        // Some servers send the finished call once more with the finish: not `{"a":1}{"a":1}`.
+        whole('{"a":1}'),
+        ev(chunk({}, { finish_reason: 'tool_calls' })),
+      ]);
+      expect(calls(repeated)).toEqual([
+        { id: 'again', type: 'function', function: { name: 'add', arguments: '{"a":1}' } },
+      ]);
+      const different = await fold([
+        whole('{"a":1}'),
+        whole('{"a":'),
+        ev(chunk({ tool_calls: [{ index: 0, function: { arguments: '2}' } }] })),
+        ev(chunk({}, { finish_reason: 'tool_calls' })),
+      ]);
+      expect(calls(different)).toEqual([
+        { id: 'again', type: 'function', function: { name: 'add', arguments: '{"a":1}' } },
+        { id: 'again', type: 'function', function: { name: 'add', arguments: '{"a":2}' } },
+      ]);
+    });
+
+    it('still appends fragments that repeat the id and name while the arguments are open', async () => {
+      const result = await fold(
+        ['{"a":', '{"b":1}', '}'].map((args) =>
+          ev(
+            chunk({
+              tool_calls: [{ index: 0, id: 'chatty', function: { name: 'f', arguments: args } }],
+            }),
+          ),
+        ),
+      );
+      expect(calls(result)).toEqual([
+        { id: 'chatty', type: 'function', function: { name: 'f', arguments: '{"a":{"b":1}}' } },
+      ]);
+    });
+
+    it('sends later fragments with a shared id to the call at their own index', async () => {
+      const result = await fold([
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 0, id: 'same', function: { name: 'a', arguments: '' } },
+              { index: 1, id: 'same', function: { name: 'b', arguments: '' } },
+            ],
+          }),
+        ),
+        // The id's most recent call is index 1's; this fragment belongs to index 0's.
+        ev(chunk({ tool_calls: [{ index: 0, id: 'same', function: { arguments: '[0' } }] })),
+        ev(chunk({ tool_calls: [{ index: 1, function: { arguments: '[1]' } }] })),
+        ev(chunk({ tool_calls: [{ index: 0, function: { arguments: ']' } }] })),
+        // No index: the most recent call with that id.
+        ev(chunk({ tool_calls: [{ id: 'same', function: { arguments: ' ' } }] })),
+      ]);
+      expect(calls(result)).toEqual([
+        { id: 'same', type: 'function', function: { name: 'a', arguments: '[0]' } },
+        { id: 'same', type: 'function', function: { name: 'b', arguments: '[1] ' } },
+      ]);
+    });
+
+    it('lets a call that started without an index take the first index its id comes with', async () => {
+      const result = await fold([
+        ev(chunk({ tool_calls: [{ id: 'g1', function: { name: 'f', arguments: '{"a":' } }] })),
+        ev(chunk({ tool_calls: [{ index: 0, id: 'g1', function: { arguments: '1}' } }] })),
+        // g1 now sits at index 0: at index 1 the same id is another call.
+        ev(
+          chunk({ tool_calls: [{ index: 1, id: 'g1', function: { name: 'f', arguments: '{}' } }] }),
+        ),
+        ev(chunk({ tool_calls: [{ index: 0, function: { arguments: ' ' } }] })),
+      ]);
+      expect(calls(result)).toEqual([
+        { id: 'g1', type: 'function', function: { name: 'f', arguments: '{"a":1} ' } },
+        { id: 'g1', type: 'function', function: { name: 'f', arguments: '{}' } },
+      ]);
+    });
+
+    it('keeps custom (freeform) tool calls, typed, in the order received', async () => {
+      // Issue 12, item 11: OpenAI's custom tools stream `custom: { name, input }` fragments.
+      const result = await fold([
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 0, id: 'ct_1', type: 'custom', custom: { name: 'run_sql', input: '' } },
+            ],
+          }),
+        ),
+        ev(chunk({ tool_calls: [{ index: 0, custom: { input: 'SELECT 1' } }] })),
+        ev(chunk({ tool_calls: [{ index: 0, custom: { input: ';\n' } }] })),
+        ev(
+          chunk({
+            tool_calls: [
+              { index: 1, id: 'fc_2', type: 'function', function: { name: 'f', arguments: '{}' } },
+            ],
+          }),
+        ),
+        // A whole custom call in one delta, told by its `custom` object even without `type`.
+        ev(
+          chunk({ tool_calls: [{ index: 2, id: 'ct_3', custom: { name: 'shell', input: 'ls' } }] }),
+        ),
+        ev(chunk({}, { finish_reason: 'tool_calls' })),
+      ]);
+      expect(calls(result)).toEqual([
+        { id: 'ct_1', type: 'custom', custom: { name: 'run_sql', input: 'SELECT 1;\n' } },
+        { id: 'fc_2', type: 'function', function: { name: 'f', arguments: '{}' } },
+        { id: 'ct_3', type: 'custom', custom: { name: 'shell', input: 'ls' } },
       ]);
     });
 

@@ -374,6 +374,97 @@ describe('throttleText', () => {
     }
   });
 
+  describe('surrogate pairs split across pieces', () => {
+    // Half an emoji on its own renders as U+FFFD: an emission never ends in a high surrogate
+    // whose low half may still come. The half waits for the next text, or for the end.
+    const smile = '\u{1F600}';
+    const [high, low] = [smile[0]!, smile[1]!];
+
+    it('holds the high half out of the leading emission and out of a window end', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const values = { a: `x${high}`, b: `${low}y${high}`, c: low };
+        // The window from 1 ends at 6 with the pair whole; the next, from 6, ends at 11.
+        const source = cold('  -a-b-----c---|', values);
+        const expected = '    -a----x----y-|';
+        expectObservable(source.pipe(throttleText({ interval: 5 }))).toBe(expected, {
+          a: 'x',
+          x: `${smile}y`,
+          y: smile,
+        });
+      });
+    });
+
+    it('lets a window whose only text is the half close, and emits the pair leading', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const values = { a: 'A', b: high, c: low };
+        const source = cold('  -a-b---------c|', values);
+        const expected = '    -a-----------c|';
+        expectObservable(source.pipe(throttleText({ interval: 5 }))).toBe(expected, {
+          a: 'A',
+          c: smile,
+        });
+      });
+    });
+
+    it('never puts half a pair in a snapshot', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('  -a-----b-|', { a: `x${high}`, b: `${low}` });
+        const expected = '    -a-----b-|';
+        expectObservable(source.pipe(throttleText({ interval: 5, mode: 'snapshot' }))).toBe(
+          expected,
+          { a: 'x', b: `x${smile}` },
+        );
+      });
+    });
+
+    it('emits a half that never got its pair as it is at completion, and with flushOnError', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('  -a|', { a: `x${high}` });
+        expectObservable(source.pipe(throttleText({ interval: 5 }))).toBe('-a(h|)', {
+          a: 'x',
+          h: high,
+        });
+        const failing = cold(' -a#', { a: `x${high}` }, 'cut');
+        expectObservable(failing.pipe(throttleText({ interval: 5, flushOnError: true }))).toBe(
+          '-a(h#)',
+          { a: 'x', h: high },
+          'cut',
+        );
+      });
+    });
+
+    it('property: whatever the cuts, no emission starts or ends inside a pair', () => {
+      const alphabet = fc.constantFrom('a', ' ', smile, '\u{1F44B}\u{1F3FD}', 'é', '\u{20BB7}');
+      const keys = 'abcdefghij';
+      fc.assert(
+        fc.property(
+          fc.array(alphabet, { maxLength: 12 }),
+          fc.uniqueArray(fc.integer({ min: 1, max: 29 }), { maxLength: 9 }),
+          fc.integer({ min: 0, max: 4 }),
+          (units, cuts, interval) => {
+            const full = units.join('');
+            const points = cuts.filter((c) => c < full.length).sort((x, y) => x - y);
+            const starts = [0, ...points];
+            const values: Record<string, string> = {};
+            starts.forEach((start, i) => (values[keys[i]!] = full.slice(start, points[i])));
+            const emissions: string[] = [];
+            testScheduler().run(({ cold, flush }) => {
+              const source = cold(`${starts.map((_, i) => `-${keys[i]}`).join('')}|`, values);
+              source.pipe(throttleText({ interval })).subscribe((text) => emissions.push(text));
+              flush();
+            });
+            expect(emissions.join('')).toBe(full);
+            for (const text of emissions) {
+              expect(/[\ud800-\udbff]$/.test(text)).toBe(false);
+              expect(/^[\udc00-\udfff]/.test(text)).toBe(false);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+  });
+
   describe('property: coalesce, never drop, on virtual time', () => {
     type Piece = { gap: number; text: string };
     const pieces = fc.array(

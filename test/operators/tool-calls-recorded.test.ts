@@ -1,0 +1,44 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import {
+  decodeSse,
+  finalCompletion,
+  parseChunks,
+  toolCalls,
+  type ChatStreamEvent,
+} from '../../src';
+import { corpusDir, corpusFiles, corpusPresent, noticeCorpusAbsent } from '../helpers/corpus';
+
+/*
+ * toolCalls() on every stream we have: the synthetic quirk fixtures (always) and the recorded
+ * corpus (when present). Whatever the provider's shape (headers and fragments, whole calls,
+ * several calls in one delta, interleaved fragments, missing or sparse indexes), every call it
+ * emits must be exactly the call of the final completion at that position: a call emitted before
+ * its arguments were whole would differ.
+ */
+const fixturesDir = join(__dirname, '../fixtures/quirks');
+const streams = [
+  ...readdirSync(fixturesDir)
+    .filter((f) => f.endsWith('.sse'))
+    .sort()
+    .map((f) => ({ name: `fixture ${f}`, path: join(fixturesDir, f) })),
+  ...corpusFiles.map((f) => ({ name: `corpus ${f}`, path: join(corpusDir, f) })),
+];
+if (!corpusPresent) noticeCorpusAbsent('the toolCalls() run over recorded streams');
+
+describe('toolCalls() over recorded and synthetic streams', () => {
+  it.each(streams)('$name: emits the final completion’s calls, each whole', async ({ path }) => {
+    let events: ChatStreamEvent[];
+    try {
+      events = await lastValueFrom(
+        from([readFileSync(path)]).pipe(decodeSse(), parseChunks(), toArray()),
+      );
+    } catch {
+      return; // a failing stream emits no half-finished call: the deltas tests cover that
+    }
+    const emitted = await lastValueFrom(from(events).pipe(toolCalls(), toArray()));
+    const completion = await lastValueFrom(from(events).pipe(finalCompletion()));
+    expect(emitted).toEqual(completion.choices[0]?.message.tool_calls ?? []);
+  });
+});
