@@ -21,23 +21,38 @@
  * median and min-max ns per delta. Run with `node --expose-gc --import tsx
  * bench/operators.bench.ts` (env: BENCH_DELTAS, BENCH_GAP, BENCH_ROUNDS, BENCH_WARMUP). Writes a
  * markdown table to stdout and JSON to bench/results/operators-<date>.json.
+ *
+ * Long text: then bufferText in every unit mode (grapheme, word, sentence, line, /[.!?]\s/) reads
+ * BENCH_LONG_KB (default 450) kB of plain sentences in one delta and in 10-character deltas,
+ * and as many kB of one sentence that never ends in 10-character deltas (with the default maxHeld,
+ * and, but for the regexp, with maxHeld Infinity: nothing given up, all held). Intl.Segmenter on
+ * Node 20 costs its input length times its number of segments per call, so this is where reading
+ * long text in one call shows (seconds for 450 kB of sentences, the more sentences the longer).
+ * Each case runs in its own child, BENCH_LONG_ROUNDS (default 3) times after one warm-up: the
+ * median total time, and how long a single push blocks the event loop (99.9th percentile, and the
+ * longest). BENCH_LONG=0 skips it.
  */
 import { median, prng, writeResults } from './shared';
 import { fork } from 'node:child_process';
 import {
   map,
   Observable,
+  Subject,
   Subscription,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
 } from 'rxjs';
 import { bufferText, smoothText, throttleText } from './rxchat';
+import type { TextUnit } from '../src/node';
 
 const DELTAS = Number(process.env.BENCH_DELTAS ?? 200_000);
 const GAP = Number(process.env.BENCH_GAP ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+const LONG = process.env.BENCH_LONG !== '0';
+const LONG_KB = Number(process.env.BENCH_LONG_KB ?? 450);
+const LONG_ROUNDS = Number(process.env.BENCH_LONG_ROUNDS ?? 3);
 
 // ---------------------------------------------------------------------------------------------
 // The deltas
@@ -255,6 +270,145 @@ function runOnce(name: string, deltas: string[], expected: string): Run {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Long text
+
+const LONG_MODES: Record<string, TextUnit> = {
+  grapheme: 'grapheme',
+  word: 'word',
+  sentence: 'sentence',
+  line: 'line',
+  regexp: /[.!?]\s/,
+};
+
+const WORDS = ['the', 'model', 'streams', 'tokens', 'one', 'at', 'a', 'time', 'and', 'every'];
+const WORDS_MORE = ['reader', 'sees', 'whole', 'words', 'café', 'naïve', 'Zürich', 'quickly'];
+
+/** `kb` kB of plain sentences (5 to 20 words, ending in . ! or ?), or of one with no end. */
+function longText(kb: number, ending: boolean): string {
+  const random = prng(11);
+  const vocabulary = [...WORDS, ...WORDS_MORE];
+  const parts: string[] = [];
+  let length = 0;
+  while (length < kb * 1000) {
+    const count = 5 + Math.floor(random() * 16);
+    let sentence = '';
+    for (let i = 0; i < count; i++) {
+      const word = vocabulary[Math.floor(random() * vocabulary.length)]!;
+      sentence += i === 0 && ending ? word[0]!.toUpperCase() + word.slice(1) : word;
+      sentence += i < count - 1 ? ' ' : ending ? '.!?'[Math.floor(random() * 3)]! + ' ' : ' ';
+    }
+    parts.push(sentence);
+    length += sentence.length;
+  }
+  return parts.join('').slice(0, kb * 1000);
+}
+
+const inPieces = (text: string, size: number) =>
+  Array.from({ length: Math.ceil(text.length / size) }, (_, i) =>
+    text.slice(i * size, (i + 1) * size),
+  );
+
+const LONG_INPUTS: Record<string, { label: string; maxHeld?: number; deltas: () => string[] }> = {
+  'one-delta': { label: 'sentences, one delta', deltas: () => [longText(LONG_KB, true)] },
+  'deltas-10': {
+    label: 'sentences, 10-char deltas',
+    deltas: () => inPieces(longText(LONG_KB, true), 10),
+  },
+  'no-end-10': {
+    label: 'no sentence end, 10-char deltas',
+    deltas: () => inPieces(longText(LONG_KB, false), 10),
+  },
+  'no-end-10-all-held': {
+    label: 'no sentence end, 10-char deltas, maxHeld Infinity',
+    maxHeld: Infinity,
+    deltas: () => inPieces(longText(LONG_KB, false), 10),
+  },
+};
+
+/** Every (mode, input) pair; a regexp is matched over all it holds, so it is not held unbounded. */
+const LONG_CASES = Object.keys(LONG_MODES).flatMap((mode) =>
+  Object.keys(LONG_INPUTS)
+    .filter((input) => !(mode === 'regexp' && LONG_INPUTS[input]!.maxHeld === Infinity))
+    .map((input) => `${mode}:${input}`),
+);
+
+interface LongRun {
+  ms: number;
+  /** The longest single push, and its length. */
+  worstMs: number;
+  worstLength: number;
+  /** 99.9% of pushes took at most this (the longest is often the OS or a GC, not the push). */
+  p999Ms: number;
+  units: number;
+}
+
+/** bufferText over the deltas, pushed one by one (synchronously, as a burst would arrive). */
+function runLong(by: TextUnit, maxHeld: number | undefined, deltas: string[]): LongRun {
+  const input = new Subject<string>();
+  const out: string[] = [];
+  const subscription = input.pipe(bufferText({ by, maxHeld })).subscribe((unit) => out.push(unit));
+  let worstMs = 0;
+  let worstLength = 0;
+  const took = new Float64Array(deltas.length);
+  const start = performance.now();
+  for (let i = 0; i < deltas.length; i++) {
+    const pushed = performance.now();
+    input.next(deltas[i]!);
+    took[i] = performance.now() - pushed;
+    if (took[i]! > worstMs) [worstMs, worstLength] = [took[i]!, deltas[i]!.length];
+  }
+  input.complete();
+  const ms = performance.now() - start;
+  took.sort();
+  const p999Ms = took[Math.floor(0.999 * (took.length - 1))]!;
+  subscription.unsubscribe();
+  if (out.join('') !== deltas.join('')) {
+    throw new Error(`${String(by)}: the output does not concatenate to the input`);
+  }
+  return { ms, worstMs, worstLength, p999Ms, units: out.length };
+}
+
+interface LongReport {
+  case: string;
+  ms: number[];
+  worstMs: number;
+  worstLength: number;
+  p999Ms: number;
+  units: number;
+  length: number;
+}
+
+function longChild(name: string): void {
+  const [mode, inputName] = name.split(':') as [string, string];
+  const by = LONG_MODES[mode]!;
+  const { maxHeld, deltas: make } = LONG_INPUTS[inputName]!;
+  const deltas = make();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  runLong(by, maxHeld, deltas);
+  const ms: number[] = [];
+  const runs: LongRun[] = [];
+  let worst: LongRun | undefined;
+  let last: LongRun | undefined;
+  for (let i = 0; i < LONG_ROUNDS; i++) {
+    gc?.();
+    last = runLong(by, maxHeld, deltas);
+    runs.push(last);
+    ms.push(last.ms);
+    if (!worst || last.worstMs > worst.worstMs) worst = last;
+  }
+  const report: LongReport = {
+    case: name,
+    ms,
+    worstMs: worst!.worstMs,
+    worstLength: worst!.worstLength,
+    p999Ms: median(runs.map((run) => run.p999Ms)),
+    units: last!.units,
+    length: deltas.reduce((sum, delta) => sum + delta.length, 0),
+  };
+  process.send!(report);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Child: one contestant, fresh process
 
 interface ChildReport {
@@ -289,14 +443,14 @@ function child(name: string): void {
   process.send!(report);
 }
 
-function runChild(name: string): Promise<ChildReport> {
+function runChild<Report = ChildReport>(name: string, flag = '--child'): Promise<Report> {
   return new Promise((resolve, reject) => {
-    const proc = fork(process.argv[1]!, ['--child', name], {
+    const proc = fork(process.argv[1]!, [flag, name], {
       execArgv: [...process.execArgv, '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    let report: ChildReport | undefined;
-    proc.on('message', (message) => (report = message as ChildReport));
+    let report: Report | undefined;
+    proc.on('message', (message) => (report = message as Report));
     proc.on('error', reject);
     proc.on('exit', (code) =>
       report && code === 0
@@ -372,6 +526,16 @@ async function main(): Promise<void> {
   lines.push('Every run of every operator produced output that concatenates to exactly the input.');
   console.log(lines.join('\n'));
 
+  const long: LongReport[] = [];
+  if (LONG) {
+    for (const name of LONG_CASES) {
+      const report = await runChild<LongReport>(name, '--long');
+      long.push(report);
+      process.stderr.write(`  ${name}: ${fmt(median(report.ms))} ms\n`);
+    }
+    console.log(longTable(long));
+  }
+
   const file = await writeResults('operators', {
     config: {
       deltas: deltas.length,
@@ -385,12 +549,47 @@ async function main(): Promise<void> {
     contestants: Object.fromEntries(NAMES.map((n) => [n, CONTESTANTS[n]!.label])),
     results,
     raw: reports,
+    long: { kb: LONG_KB, rounds: LONG_ROUNDS, node: process.version, cases: long },
   });
   console.log(`\nJSON: ${file}`);
 }
 
+function longTable(reports: LongReport[]): string {
+  const lines = [
+    '',
+    `### bufferText over ${LONG_KB} kB (${process.version}; median of ${LONG_ROUNDS} runs after 1 warm-up)`,
+    '',
+    '| unit | input | total ms | µs per kB | push, 99.9th percentile | longest push | units |',
+    '|---|---|--:|--:|--:|--:|--:|',
+  ];
+  const us = (ms: number) => `${fmt(ms * 1000)} µs`;
+  for (const r of reports) {
+    const [mode, input] = r.case.split(':') as [string, string];
+    const ms = median(r.ms);
+    lines.push(
+      `| ${String(LONG_MODES[mode])} | ${LONG_INPUTS[input]!.label} | ${fmt(ms)} | ${fmt((ms * 1e6) / r.length)} | ${us(r.p999Ms)} | ${us(r.worstMs)} (${count(r.worstLength)} chars) | ${count(r.units)} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    'The longest push of small deltas is mostly the OS or a garbage collection landing in it; the 99.9th percentile is the push itself.',
+  );
+  return lines.join('\n');
+}
+
+const longAt = process.argv.indexOf('--long');
 const childAt = process.argv.indexOf('--child');
-if (childAt >= 0) {
+if (longAt >= 0) {
+  const name = process.argv[longAt + 1];
+  if (!name || !LONG_CASES.includes(name))
+    throw new Error(`usage: --long <${LONG_CASES.join('|')}>`);
+  try {
+    longChild(name);
+  } catch (error) {
+    console.error(error);
+    process.exit(1);
+  }
+} else if (childAt >= 0) {
   const name = process.argv[childAt + 1];
   if (!name || !(name in CONTESTANTS)) throw new Error(`usage: --child <${NAMES.join('|')}>`);
   try {

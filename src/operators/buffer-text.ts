@@ -24,7 +24,9 @@ export interface BufferTextConfig {
   /**
    * The most text (UTF-16 units) held while a unit is incomplete; beyond it the held text is
    * emitted as it is, so a unit that never completes (a `RegExp` that never matches) cannot grow
-   * without bound. Default 4096.
+   * without bound. It also bounds the work a piece can repeat: a `RegExp` is matched against all
+   * the held text on every piece (a match may start anywhere in it), and a few odd units are read
+   * again whole (a letter under thousands of combining marks, say). Default 4096.
    */
   maxHeld?: number;
   /** Whether to emit the held text before passing on a source error. Default false. */
@@ -85,8 +87,10 @@ function validate(config: BufferTextConfig): void {
  *
  * The incomplete unit at the end is held until it completes, until `maxWait` ms have passed since
  * its oldest character arrived (then it is emitted as it is, even mid-unit, so a stalled stream
- * still shows its text), or until the source completes (then it is emitted before completion).
- * The output always concatenates to exactly the input; empty strings produce nothing.
+ * still shows its text), or until the source completes (then what is held is emitted before
+ * completion, as the units it holds). Units are cut where one pass over the whole text would cut
+ * them, however the text is split into pieces (unless held text is given up). The output always
+ * concatenates to exactly the input; empty strings produce nothing.
  *
  * Time is measured on `scheduler`, with one action per hold period (rescheduled in place when
  * units complete meanwhile), never one per piece, and none while nothing is held. On a source
@@ -137,10 +141,14 @@ export function bufferText(config: BufferTextConfig): OperatorFunction<string, s
         }
       };
 
-      /** Emits the held text; a timed give-up keeps back half a surrogate pair. */
+      /**
+       * Emits the held text: at the end as the units it holds, on a timed give-up as it is (less
+       * half a surrogate pair).
+       */
       const emitHeld = (final: boolean) => {
         arrivals.clear();
-        const held = splitter.flush(!final);
+        if (final) return emit(splitter.end());
+        const held = splitter.flush(true);
         if (held !== '') emit([held]);
       };
 

@@ -279,8 +279,8 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
           },
           complete() {
             done = true;
-            // No more text can extend the tail: it is a unit like the others now.
-            if (splitter.pending() !== '') enqueue(splitter.flush());
+            // No more text can extend the tail: its units are like the others now.
+            for (const piece of splitter.end()) enqueue(piece);
             wake();
           },
         }),
