@@ -240,7 +240,11 @@ export function afterOutput<E>(error: E): E {
 
 /** Limits an excerpt of untrusted data so that an error never carries megabytes. */
 export function excerpt(text: string, max = 200): string {
-  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} chars)`;
+  if (text.length <= max) return text;
+  // Never cut between the halves of a surrogate pair: half an emoji is not text.
+  const code = text.charCodeAt(max - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
+  return `${text.slice(0, end)}… (${text.length} chars)`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { RX_CHAT_ERROR_CODES, RxChatError, type RxChatErrorCode } from '../src';
+import { excerpt } from '../src/errors';
 
 describe('RxChatError', () => {
   it('carries a stable code, provider details, usage and cause', () => {
@@ -54,5 +55,13 @@ describe('RxChatError', () => {
         'validation_error',
       ].sort(),
     );
+  });
+});
+
+describe('excerpt', () => {
+  it('keeps short text whole and cuts long text before, never inside, a surrogate pair', () => {
+    expect(excerpt('short', 10)).toBe('short');
+    expect(excerpt('ab😀cd', 3)).toBe('ab… (6 chars)');
+    expect(excerpt('ab😀cd', 4)).toBe('ab😀… (6 chars)');
   });
 });

@@ -1,7 +1,16 @@
 import { excerpt, type ProviderErrorDetails } from '../errors';
 
+/**
+ * The most of one provider string (message, code, type, param) an error keeps: far above any
+ * real message, but a server that puts megabytes into an error cannot make every log line and
+ * `JSON.stringify(err)` carry them.
+ */
+export const PROVIDER_TEXT_LIMIT = 4096;
+
+const bounded = (text: string): string => excerpt(text, PROVIDER_TEXT_LIMIT);
+
 const asNullableString = (v: unknown): string | null =>
-  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null;
+  typeof v === 'string' ? bounded(v) : typeof v === 'number' ? String(v) : null;
 
 /** The raw text when it says anything, else a stand-in (never an empty message). */
 const rawOrUnknown = (rawText: string | undefined): string =>
@@ -18,7 +27,7 @@ export function providerErrorFrom(value: unknown, rawText?: string): ProviderErr
   const inner = container && 'error' in container ? container.error : (container ?? value);
   if (typeof inner === 'string') {
     return {
-      message: inner.trim() !== '' ? inner : rawOrUnknown(rawText),
+      message: inner.trim() !== '' ? bounded(inner) : rawOrUnknown(rawText),
       code: null,
       type: null,
       param: null,
@@ -26,7 +35,8 @@ export function providerErrorFrom(value: unknown, rawText?: string): ProviderErr
   }
   if (typeof inner === 'object' && inner !== null) {
     const e = inner as Record<string, unknown>;
-    const code = typeof e.code === 'string' || typeof e.code === 'number' ? e.code : null;
+    const code =
+      typeof e.code === 'string' ? bounded(e.code) : typeof e.code === 'number' ? e.code : null;
     const message =
       asNullableString(e.message) ??
       asNullableString(e.detail) ??

@@ -158,6 +158,23 @@ describe('parseChunks', () => {
     expect(error.provider?.message).toBe('upstream overloaded');
   });
 
+  it('bounds every provider string an error keeps, and never cuts an emoji in half', async () => {
+    const huge = '😀'.repeat(300_000); // 600k UTF-16 units
+    const error = await failure([
+      message(
+        { error: { message: huge, code: huge, type: huge, param: huge } },
+        { event: 'error' },
+      ),
+    ]);
+    expect(error.code).toBe('stream_error');
+    for (const field of ['message', 'code', 'type', 'param'] as const) {
+      const text = String(error.provider?.[field]);
+      expect(text.length).toBeLessThan(5000);
+      expect(text).toMatch(/^(😀)+… \(600000 chars\)$/u);
+    }
+    expect(JSON.stringify(error).length).toBeLessThan(40_000);
+  });
+
   it('fails with stream_error on an `event: error` frame whose data is a JSON string, unquoted', async () => {
     const error = await failure([
       message(c1),
