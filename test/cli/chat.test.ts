@@ -1,51 +1,16 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { lastValueFrom } from 'rxjs';
 import { printable } from '../../src/cli/chat';
 import { startMockServer, type MockServer } from '../../src/mock-server';
 import { createChatClient } from '../../src/node';
 import { makeChunk, makeUsage, makeUsageChunk, sseWire } from '../../src/testing';
+import { rxchat } from '../helpers/cli';
 import { settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 
-// The CLI as a real child process (run from source with tsx in-process, so signals reach it
-// directly) against a real mock server.
+// The CLI as a real child process (test/helpers/cli.ts) against a real mock server.
 const root = resolve(__dirname, '../..');
 const KEY = 'sk-cli-test-SECRET-123456';
-
-interface Run {
-  child: ChildProcessWithoutNullStreams;
-  stdoutChunks: { at: number; text: string }[];
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
-function rxchat(args: string[], env: Record<string, string> = {}, stdin?: string): Run {
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(OPENAI_|RXCHAT_)/.test(k)),
-  );
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args],
-    { cwd: root, env: { ...clean, NO_COLOR: '', ...env } },
-  );
-  const stdoutChunks: { at: number; text: string }[] = [];
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (text: string) => stdoutChunks.push({ at: Date.now(), text }));
-  child.stderr.on('data', (text: string) => (stderr += text));
-  if (stdin !== undefined) child.stdin.end(stdin);
-  else child.stdin.end();
-  const exit = new Promise<number | null>((done) => child.on('close', (code) => done(code)));
-  return {
-    child,
-    stdoutChunks,
-    stdout: () => stdoutChunks.map((c) => c.text).join(''),
-    stderr: () => stderr,
-    exit,
-  };
-}
 
 /** What the mock server answers to `prompt`, read with the library itself. */
 async function expectedAnswer(server: MockServer, prompt: string, system?: string) {
