@@ -1,5 +1,5 @@
-import { excerpt, RxChatError } from '../errors';
-import { providerErrorFrom } from './provider-error';
+import { excerpt, providerErrorFrom, RxChatError } from '../errors';
+
 import { reportedUsage } from './reported-usage';
 import type { ChatCompletionChunk, ChatStreamEvent, Usage } from './types';
 import { chunkProblem } from './validate';

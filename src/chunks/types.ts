@@ -7,6 +7,7 @@ import type {
   toolCallDeltaSchema,
   usageSchema,
 } from './schema';
+import type { ChatResponseEvent } from '../transport/types';
 
 /** Token usage as the server reported it; provider extras are kept as unknown fields. */
 export type Usage = z.infer<typeof usageSchema>;
@@ -22,25 +23,12 @@ export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
 export type ContentPart = z.infer<typeof contentPartSchema>;
 
 /**
- * The HTTP response of one attempt, emitted by `ChatClient.stream` before that attempt's chunks:
- * status, lower-case headers (rate-limit counters, processing time) and the provider's request
- * id. It is metadata, not output: {@link retryBeforeOutput} may still retry after it, so a
- * retried stream can carry several, one per attempt. {@link chatTimeout} ends its `headers`
- * phase on it.
- */
-export interface ChatResponseEvent {
-  type: 'response';
-  status: number;
-  headers: Readonly<Record<string, string>>;
-  /** `x-request-id` (or a provider's equivalent); `null` when absent. */
-  requestId: string | null;
-}
-
-/**
  * What {@link parseChunks} emits: every validated chunk as received, then exactly one usage
  * event, then completion. `ChatClient.stream` adds a `response` event before each attempt's
  * chunks. Operators ignore kinds they do not know, so more may be added.
  */
+export type { ChatResponseEvent };
+
 export type ChatStreamEvent =
   | ChatResponseEvent
   | { type: 'chunk'; chunk: ChatCompletionChunk }

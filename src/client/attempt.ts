@@ -1,10 +1,11 @@
 import { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
-import { RxChatError } from '../errors';
-import { connectionError } from '../transport/body';
+import { connectionError, RxChatError } from '../errors';
+
 import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
 import type { PieceClock } from './piece-clock';
-import { responseEvents, type ResponseOptions } from './response-events';
+import { chatResponseEvents } from '../response/chat';
+import type { ResponseOptions } from '../response/read-response';
 
 /**
  * One attempt: sends `request` through `transport` and turns its one response into chat events
@@ -47,7 +48,7 @@ export function attemptEvents(
         // Headers go on in `response` events and `http_error`s: secrets removed first.
         const { status } = response;
         const headers = showHeaders(response.headers);
-        responseEvents({ status, headers, body }, options).subscribe(subscriber);
+        chatResponseEvents({ status, headers, body }, options).subscribe(subscriber);
       },
       error(error: unknown) {
         if (!responded) subscriber.error(connectionError(error));

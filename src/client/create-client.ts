@@ -11,23 +11,20 @@ import {
 import { DEFAULT_MAX_EVENT_BYTES } from '../sse/decode-sse';
 import type { ChatTransport } from '../transport/types';
 import { abortWith } from './abort';
+import { joinURL, mergeHeaders, type HeaderValue, type QueryParams } from './http-request';
 import {
   createHttpRequest,
-  joinURL,
-  mergeHeaders,
+  redactError,
   redactHeaders,
   redactURL,
   secretHeaderTest,
   secretsOf,
-  type HeaderValue,
-  type QueryParams,
-} from './http-request';
-import { redactError } from './redact';
+} from './secrets';
 import { serialiseRequest, type ChatRequest } from './request';
 import { attemptEvents } from './attempt';
 import { checkClientOptions, checkHeader, checkRequestOptions } from './check-options';
 import { PieceClock } from './piece-clock';
-import { ERROR_BODY_WAIT, type ResponseOptions } from './response-events';
+import { ERROR_BODY_WAIT, type ResponseOptions } from '../response/read-response';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';

@@ -1,5 +1,5 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { isErrorLike, RxChatError } from '../errors';
+import { RxChatError } from '../errors';
 
 /** How a transport starts reading a body and how it throws an unread one away. */
 export interface BodySource {
@@ -57,14 +57,3 @@ export const afterIo: (fn: () => void) => void =
     : (fn) => {
         setTimeout(fn, 0);
       };
-
-/** Wraps a network failure as a `connection_error`, keeping the original as `cause`. */
-export function connectionError(cause: unknown, what = 'The connection failed'): RxChatError {
-  if (RxChatError.isInstance(cause)) return cause;
-  // Node's fetch says only "fetch failed"; the reason (ECONNREFUSED, a reset) is in its cause.
-  const inner = isErrorLike(cause) ? cause.cause : undefined;
-  const detail = isErrorLike(cause)
-    ? [cause.message, isErrorLike(inner) ? inner.message : undefined].filter(Boolean).join(': ')
-    : String(cause);
-  return new RxChatError('connection_error', `${what}: ${detail}`, { cause });
-}

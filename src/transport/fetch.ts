@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
-import { afterIo, connectionError, oneShotBody } from './body';
+import { connectionError } from '../errors';
+import { afterIo, oneShotBody } from './body';
 import { headerRecord } from './headers';
 import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './types';
 

@@ -1,13 +1,3 @@
-/** Header names whose values are secrets: never shown in logs, errors or inspections. */
-export const SECRET_HEADERS: ReadonlySet<string> = new Set([
-  'authorization',
-  'proxy-authorization',
-  'api-key',
-  'x-api-key',
-  'x-goog-api-key',
-  'cookie',
-]);
-
 /** Response headers of any shape as a plain object with lower-case names. */
 export function headerRecord(
   headers:
@@ -36,11 +26,4 @@ export function headerRecord(
     record[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return record;
-}
-
-/** The media type of a `content-type` value, lower-case, without parameters. */
-export function mediaType(contentType: string | undefined): string {
-  if (!contentType) return '';
-  const semicolon = contentType.indexOf(';');
-  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }

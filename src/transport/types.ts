@@ -41,3 +41,18 @@ export interface ChatHttpResponse {
  * Node), and the mock transport of `rxchat/testing`.
  */
 export type ChatTransport = (request: ChatHttpRequest) => Observable<ChatHttpResponse>;
+
+/**
+ * The HTTP response of one attempt, emitted by `ChatClient.stream` before that attempt's chunks:
+ * status, lower-case headers (rate-limit counters, processing time) and the provider's request
+ * id. It is metadata, not output: `retryBeforeOutput` may still retry after it, so a
+ * retried stream can carry several, one per attempt. `chatTimeout` ends its `headers`
+ * phase on it.
+ */
+export interface ChatResponseEvent {
+  type: 'response';
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  /** `x-request-id` (or a provider's equivalent); `null` when absent. */
+  requestId: string | null;
+}

@@ -1,8 +1,8 @@
 import type { Transform } from 'node:stream';
 import { Observable, type Subscriber } from 'rxjs';
 import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
-import { RxChatError } from '../errors';
-import { afterIo, connectionError, oneShotBody } from './body';
+import { connectionError, RxChatError } from '../errors';
+import { afterIo, oneShotBody } from './body';
 import { decodersFor, isEncoded } from './decompress';
 import { headerRecord } from './headers';
 import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './types';

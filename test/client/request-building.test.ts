@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { RxChatError } from '../../src';
-import { httpError, retryAfterOf } from '../../src/client/http-error';
-import { joinURL, mergeHeaders, redactURL, secretsOf } from '../../src/client/http-request';
-import { eventsFromJsonCompletion } from '../../src/client/json-completion';
+import { joinURL, mergeHeaders } from '../../src/client/http-request';
+import { redactURL, secretsOf } from '../../src/client/secrets';
 import {
   chatRequestSchema,
   isPlainRequest,
@@ -10,7 +9,6 @@ import {
   type ChatRequest,
 } from '../../src/client/request';
 import type { ToolCall } from '../../src/chunks/types';
-import { decodersFor } from '../../src/transport/decompress';
 
 describe('joinURL', () => {
   it.each([
@@ -132,78 +130,6 @@ describe('serialiseRequest', () => {
     expect(() => serialiseRequest({ ...base, seed: 1n as unknown as number }, true)).toThrow(
       /cannot be serialised/,
     );
-  });
-});
-
-describe('retryAfterOf', () => {
-  const now = Date.parse('2026-01-01T00:00:00Z');
-  it.each([
-    [{ 'retry-after-ms': '1500' }, 1500],
-    [{ 'retry-after-ms': '12.5', 'retry-after': '9' }, 12.5],
-    [{ 'retry-after': '2' }, 2000],
-    [{ 'retry-after': '0.5' }, 500],
-    [{ 'retry-after': 'Thu, 01 Jan 2026 00:00:03 GMT' }, 3000],
-    [{ 'retry-after': 'Wed, 31 Dec 2025 23:00:00 GMT' }, 0],
-    [{ 'retry-after': 'Thursday, 01-Jan-26 00:00:04 GMT' }, 4000],
-    [{ 'retry-after': 'soon' }, undefined],
-    [{ 'retry-after': '-1' }, undefined],
-    [{ 'retry-after-ms': '-5' }, undefined],
-    [{}, undefined],
-  ])('%j → %s ms', (headers, expected) => {
-    expect(retryAfterOf(headers, now)).toBe(expected);
-  });
-});
-
-describe('httpError', () => {
-  it('reads a list-wrapped JSON error and x-should-retry', () => {
-    const error = httpError(
-      400,
-      { 'x-should-retry': 'true', 'request-id': 'r1' },
-      { text: '[{"error":{"message":"bad","code":400}}]', cut: false },
-    );
-    expect(error).toMatchObject({ status: 400, retryable: true, requestId: 'r1' });
-    expect(error.provider?.message).toBe('bad');
-    expect(httpError(503, { 'x-should-retry': 'false' }, { text: '', cut: false }).retryable).toBe(
-      false,
-    );
-    expect(httpError(503, {}, { text: '', cut: false }).message).toBe(
-      'HTTP 503 Service Unavailable',
-    );
-  });
-
-  it('keeps a cut JSON body as text', () => {
-    const error = httpError(500, {}, { text: '{"error":{"message":"x', cut: true });
-    expect(error.provider).toBeNull();
-    expect(error.message).toBe('HTTP 500 Internal Server Error: {"error":{"message":"x');
-  });
-});
-
-describe('eventsFromJsonCompletion', () => {
-  it('fails on an error body, on non-JSON and on a body without choices', () => {
-    const code = (text: string) => {
-      try {
-        eventsFromJsonCompletion(text);
-      } catch (error) {
-        return (error as RxChatError).code;
-      }
-      return 'ok';
-    };
-    expect(code('{"error":{"message":"nope"}}')).toBe('stream_error');
-    expect(code('{"choices":')).toBe('parse_error');
-    expect(code('{"object":"list"}')).toBe('validation_error');
-    expect(code('[1]')).toBe('validation_error');
-    expect(code('{"choices":[{"index":"zero","message":{}}]}')).toBe('validation_error');
-    expect(code('{"choices":[],"usage":{"total_tokens":"many"}}')).toBe('validation_error');
-    expect(code('{"choices":[]}')).toBe('ok');
-  });
-});
-
-describe('decodersFor', () => {
-  it('needs nothing for identity and fails clearly on an unknown coding', () => {
-    expect(decodersFor(undefined, 0)).toEqual([]);
-    expect(decodersFor('identity', 0)).toEqual([]);
-    expect(() => decodersFor('compress', 0)).toThrow(/content-encoding "compress"/);
-    expect(decodersFor('gzip, br', 0)).toHaveLength(2);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   toArray,
   type Notification,
 } from 'rxjs';
-import { sseChunks } from '../../src/client/sse-chunks';
+import { sseChunks } from '../../src/response/chat-sse';
 import { decodeSse, parseChunks, RxChatError } from '../../src';
 import { corpusDir, corpusFiles } from '../helpers/corpus';
 import { chunk, testScheduler } from '../helpers/marbles';

@@ -1,8 +1,7 @@
-import { providerErrorFrom } from '../chunks/provider-error';
 import { reportedUsage } from '../chunks/reported-usage';
 import type { ChatCompletionChunk, ChatStreamEvent } from '../chunks/types';
 import { chunkProblem } from '../chunks/validate';
-import { excerpt, RxChatError } from '../errors';
+import { excerpt, providerErrorFrom, RxChatError } from '../errors';
 
 /**
  * Turns a non-streaming JSON completion (a server that ignored `stream: true`) into the events a

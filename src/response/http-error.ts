@@ -1,5 +1,4 @@
-import { providerErrorFrom } from '../chunks/provider-error';
-import { excerpt, RxChatError, type ProviderErrorDetails } from '../errors';
+import { excerpt, providerErrorFrom, RxChatError, type ProviderErrorDetails } from '../errors';
 import type { BoundedText } from './read-text';
 
 const STATUS_TEXT: Record<number, string> = {

@@ -1,6 +1,7 @@
 import { asyncScheduler, from, lastValueFrom, materialize, Observable, toArray } from 'rxjs';
-import { httpError } from '../../src/client/http-error';
-import { responseEvents, type ResponseOptions } from '../../src/client/response-events';
+import { httpError } from '../../src/response/http-error';
+import { chatResponseEvents as responseEvents } from '../../src/response/chat';
+import type { ResponseOptions } from '../../src/response/read-response';
 import { RxChatError, type ChatStreamEvent } from '../../src';
 import { chunk, testScheduler, wire } from '../helpers/marbles';
 
