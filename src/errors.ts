@@ -122,7 +122,11 @@ export interface RxChatErrorJson {
 const brand = Symbol.for('rxchat.error');
 
 /**
- * The one error type rxchat fails with. `code` is the discriminant.
+ * The one error type rxchat fails with. `code` is the discriminant, and the type narrows by it:
+ * after `err.code === 'http_error'`, `err.status` is a number and `err.headers` an object;
+ * after `'stream_error'`, `err.provider` is set. (An `http_error` made without a status has
+ * status 0, as an opaque fetch response does; a `stream_error` made without provider details
+ * gets its message as theirs.)
  *
  * The class is branded with `Symbol.for('rxchat.error')`, so {@link RxChatError.isInstance} (and
  * `instanceof`) hold even across duplicate copies of the package and Jest realms.
@@ -138,7 +142,7 @@ const brand = Symbol.for('rxchat.error');
  * });
  * ```
  */
-export class RxChatError extends Error {
+class RxChatErrorClass extends Error {
   /** The stable discriminant. */
   readonly code: RxChatErrorCode;
   /** The provider's error object, when the provider sent one. */
@@ -179,12 +183,14 @@ export class RxChatError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RxChatError';
     this.code = code;
-    this.provider = options.provider ?? null;
+    this.provider =
+      options.provider ??
+      (code === 'stream_error' ? { message, code: null, type: null, param: null } : null);
     this.usage = options.usage ?? null;
     this.data = options.data;
     this.partial = options.partial;
-    this.status = options.status;
-    this.headers = options.headers;
+    this.status = options.status ?? (code === 'http_error' ? 0 : undefined);
+    this.headers = options.headers ?? (code === 'http_error' ? {} : undefined);
     this.requestId = options.requestId;
     this.retryAfterMs = options.retryAfterMs;
     this.phase = options.phase;
@@ -203,7 +209,7 @@ export class RxChatError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    return RxChatError.isInstance(value);
+    return RxChatErrorClass.isInstance(value);
   }
 
   /**
@@ -226,6 +232,39 @@ export class RxChatError extends Error {
     return json;
   }
 }
+
+/** The fields each code always has, beyond those of every {@link RxChatError}. */
+export interface RxChatErrorDetails {
+  http_error: { readonly status: number; readonly headers: Readonly<Record<string, string>> };
+  stream_error: { readonly provider: ProviderErrorDetails };
+}
+
+/** An {@link RxChatError} of one code, with the fields that code always has. */
+export type RxChatErrorOf<C extends RxChatErrorCode> = RxChatErrorClass & {
+  readonly code: C;
+} & (C extends keyof RxChatErrorDetails ? RxChatErrorDetails[C] : unknown);
+
+/**
+ * The one error type rxchat fails with: a union over its codes, so that checking `code`
+ * narrows the fields (see the class documentation above).
+ */
+export type RxChatError = { [C in RxChatErrorCode]: RxChatErrorOf<C> }[RxChatErrorCode];
+
+/** The constructor and statics of {@link RxChatError}. */
+export interface RxChatErrorConstructor {
+  new <C extends RxChatErrorCode>(
+    code: C,
+    message: string,
+    options?: RxChatErrorOptions,
+  ): RxChatErrorOf<C>;
+  readonly prototype: RxChatError;
+  /** True for any rxchat error, whichever copy of the package created it. */
+  isInstance(value: unknown): value is RxChatError;
+}
+
+// One class at run time, typed so that `new RxChatError('http_error', …)` is an error of that
+// code, and `instanceof` and `isInstance` narrow to the union.
+export const RxChatError: RxChatErrorConstructor = RxChatErrorClass as never;
 
 /**
  * The error a stream fails with once output has been emitted: not safely retryable whatever its

@@ -10,7 +10,10 @@ export {
 export type {
   ProviderErrorDetails,
   RxChatErrorCode,
+  RxChatErrorConstructor,
+  RxChatErrorDetails,
   RxChatErrorJson,
+  RxChatErrorOf,
   RxChatErrorOptions,
   TimeoutPhase,
 } from './errors';
@@ -76,8 +79,8 @@ export { isRetryableError, retryBeforeOutput } from './operators/retry-before-ou
 export type { RetryConfig } from './operators/retry-before-output';
 
 export { createChatClient } from './client/create-chat-client';
-export { DEFAULT_BASE_URL, DEFAULT_TIMEOUT } from './client/create-client';
-export type { ChatClient, ChatClientOptions, ChatRequestOptions } from './client/create-client';
+export { DEFAULT_BASE_URL, DEFAULT_TIMEOUT } from './client/chat-client';
+export type { ChatClient, ChatClientOptions, ChatRequestOptions } from './client/chat-client';
 export type { HeaderValue, QueryParams } from './client/http-request';
 export type {
   ChatContentPart,

@@ -7,7 +7,7 @@ export * from './index';
 export { undiciTransport } from './transport/undici';
 export type { UndiciTransportOptions } from './transport/undici';
 
-import { createClient, type ChatClient, type ChatClientOptions } from './client/create-client';
+import { buildChatClient, type ChatClient, type ChatClientOptions } from './client/chat-client';
 import { undiciTransport } from './transport/undici';
 
 /**
@@ -25,5 +25,5 @@ import { undiciTransport } from './transport/undici';
  * ```
  */
 export function createChatClient(options: ChatClientOptions = {}): ChatClient {
-  return createClient(options, () => undiciTransport());
+  return buildChatClient(options, () => undiciTransport());
 }

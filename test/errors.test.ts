@@ -65,3 +65,47 @@ describe('excerpt', () => {
     expect(excerpt('ab😀cd', 4)).toBe('ab😀… (6 chars)');
   });
 });
+
+describe('RxChatError narrowing by code', () => {
+  /** Reads what a caller would read after checking the code; compiles only if `code` narrows. */
+  function describeError(err: unknown): string {
+    if (!RxChatError.isInstance(err)) return 'foreign';
+    switch (err.code) {
+      case 'http_error': {
+        const status: number = err.status;
+        const headers: Readonly<Record<string, string>> = err.headers;
+        return `http ${status} ${Object.keys(headers).join(',')}`;
+      }
+      case 'stream_error': {
+        const message: string = err.provider.message;
+        return `stream ${message}`;
+      }
+      default:
+        return err.code;
+    }
+  }
+
+  it('gives http_error a status and headers, and stream_error provider details', () => {
+    const http = new RxChatError('http_error', 'HTTP 429', {
+      status: 429,
+      headers: { 'retry-after': '1' },
+    });
+    expect(describeError(http)).toBe('http 429 retry-after');
+    const stream = new RxChatError('stream_error', 'The provider reported an error: slow down', {
+      provider: { message: 'slow down', code: 'rate_limit_exceeded', type: null, param: null },
+    });
+    expect(describeError(stream)).toBe('stream slow down');
+    expect(describeError(new RxChatError('truncated', 'cut'))).toBe('truncated');
+    expect(describeError(new Error('x'))).toBe('foreign');
+  });
+
+  it('fills what a code always has when an error was made without it', () => {
+    const bare = new RxChatError('http_error', 'HTTP ?');
+    expect(bare.status).toBe(0);
+    expect(bare.headers).toEqual({});
+    expect(bare.retryable).toBe(false);
+    const stream = new RxChatError('stream_error', 'overloaded');
+    expect(stream.provider).toEqual({ message: 'overloaded', code: null, type: null, param: null });
+    expect(new RxChatError('parse_error', 'x').status).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { UsageError } from './inspect';
+import { UsageError } from './usage-error';
 
 /** A parsed command line: flags by name (repeatable ones collect), and the positional rest. */
 export interface ParsedArgs {

@@ -1,10 +1,15 @@
 import { catchError, firstValueFrom, map, of } from 'rxjs';
-import { parseChunks } from '../chunks/parse-chunks';
-import type { ChatCompletion } from '../chunks/types';
-import { RxChatError, type RxChatErrorCode } from '../errors';
-import { finalCompletion } from '../operators/final-completion';
-import { decodeSse } from '../sse/decode-sse';
+import {
+  decodeSse,
+  finalCompletion,
+  parseChunks,
+  RxChatError,
+  type ChatCompletion,
+  type RxChatErrorCode,
+} from '../node';
 import { readBytes } from './read-stream';
+import { toolCallText } from './tool-call-text';
+import { UsageError } from './usage-error';
 
 /**
  * The codes `rxchat inspect` reports: every {@link RxChatErrorCode} the pipeline can fail with,
@@ -69,10 +74,7 @@ export function formatResult(result: InspectResult): string {
         lines.push(`    content (${m.content.length} chars): ${preview(m.content)}`);
       if (m.refusal !== null) lines.push(`    refusal: ${preview(m.refusal)}`);
       for (const call of m.tool_calls) {
-        const [name, input] =
-          call.type === 'function'
-            ? [call.function.name, call.function.arguments]
-            : [call.custom.name, call.custom.input];
+        const { name, input } = toolCallText(call);
         lines.push(`    tool call ${call.id || '(no id)'}: ${name}(${preview(input)})`);
       }
       if (choice.logprobs)
@@ -110,6 +112,3 @@ export async function runInspect(args: string[], out: (line: string) => void): P
   }
   return allOk ? 0 : 1;
 }
-
-/** A mistake in the command line: printed with the usage text, exit code 2. */
-export class UsageError extends Error {}

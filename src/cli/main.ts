@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { startMockServer } from '../mock-server';
-import { CHAT_USAGE, errorLine, runChat, type ChatIo } from './chat';
+import { runChat, type ChatIo } from './chat';
+import { CHAT_USAGE } from './chat-command';
 import { readBytes } from './read-stream';
-import { runInspect, UsageError } from './inspect';
+import { runInspect } from './inspect';
 import { runServe, SERVE_USAGE } from './serve';
+import { errorLine } from './status-lines';
 import { isFancy, type Terminal } from './terminal';
+import { UsageError } from './usage-error';
 import { lastValueFrom, reduce } from 'rxjs';
 
 const USAGE = `Usage:

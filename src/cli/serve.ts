@@ -5,7 +5,7 @@ import {
   type MockServerOptions,
 } from '../mock-server';
 import { last, numberFlag, parseArgs } from './args';
-import { UsageError } from './inspect';
+import { UsageError } from './usage-error';
 
 export const SERVE_USAGE = `rxchat serve [options]               run the built-in OpenAI-compatible mock server
     --port N             port (default 0: any free port)

@@ -48,3 +48,12 @@ export function startSpinner(terminal: Terminal, label = 'waiting'): { stop(): v
     },
   };
 }
+
+/**
+ * Text from a model, made safe for a terminal: control characters other than newline and tab
+ * are dropped, so provider text cannot move the cursor, clear the screen or retitle the window.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}

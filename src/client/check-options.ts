@@ -175,6 +175,11 @@ export function checkTimeout(timeout: unknown, where: string): void {
   for (const phase of ['headers', 'firstChunk', 'idle', 'total'] as const) {
     checkMs(config[phase], `${where}: timeout.${phase}`, true);
   }
+  if (config.endsData !== undefined && typeof config.endsData !== 'function') {
+    throw invalid(
+      `${where}: timeout.endsData must be a function, got ${describe(config.endsData)}`,
+    );
+  }
   checkScheduler(config.scheduler, `${where}: timeout`);
 }
 

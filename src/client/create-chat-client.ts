@@ -1,5 +1,5 @@
 import { fetchTransport } from '../transport/fetch';
-import { createClient, type ChatClient, type ChatClientOptions } from './create-client';
+import { buildChatClient, type ChatClient, type ChatClientOptions } from './chat-client';
 
 /**
  * Creates a client for an OpenAI-compatible endpoint. In Node (`rxchat` resolves to its Node
@@ -23,5 +23,5 @@ import { createClient, type ChatClient, type ChatClientOptions } from './create-
  * ```
  */
 export function createChatClient(options: ChatClientOptions = {}): ChatClient {
-  return createClient(options, () => fetchTransport());
+  return buildChatClient(options, () => fetchTransport());
 }

@@ -1,3 +1,5 @@
+import type { ErrorFault } from './faults';
+
 /**
  * The `error` object of an OpenAI-style error body: `{"error": {message, type, code, param}}`.
  *
@@ -132,4 +134,21 @@ export function serverError(suffix: string): ApiErrorObject {
     code: 'server_error',
     param: null,
   };
+}
+
+/**
+ * What an `error-before` or `error-after` fault reports, as a status and an error body: a rate
+ * limit (429) before any output, a server error (500) after some. A stream carries it in its
+ * error frames, a JSON answer as its status.
+ *
+ * @example
+ * ```ts
+ * faultError(parseFault('error-after:2')); // { status: 500, error: { code: 'server_error', ... } }
+ * ```
+ */
+export function faultError(fault: ErrorFault): { status: number; error: ApiErrorObject } {
+  const suffix = ` (mock fault ${fault.spec})`;
+  return fault.kind === 'error-before'
+    ? { status: 429, error: rateLimitError(suffix) }
+    : { status: 500, error: serverError(suffix) };
 }

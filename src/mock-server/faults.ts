@@ -1,4 +1,4 @@
-import type { SseFrame } from './frames';
+// Fault specs: the faults a test asks the mock server for, as text, and their reading.
 
 /**
  * A fault to inject, as text. The forms:
@@ -67,17 +67,6 @@ export type Fault =
  * ```
  */
 export const DEFAULT_OVERSIZED_BYTES = 5 * 1024 * 1024;
-
-/**
- * How often `stall:keepalive` sends its `: keep-alive` comment, in milliseconds.
- *
- * @example
- * ```ts
- * // An idle timeout above this still fires: comments are no data.
- * client.stream(request, { timeout: { idle: 5 * KEEPALIVE_INTERVAL_MS } });
- * ```
- */
-export const KEEPALIVE_INTERVAL_MS = 100;
 
 /** Timers cannot wait longer (about 24.8 days); a larger wait would fire at once instead. */
 const MAX_WAIT_MS = 2 ** 31 - 1;
@@ -190,117 +179,26 @@ export function parseFaults(input: FaultSpec | readonly FaultSpec[] | undefined)
 }
 
 /**
- * What a streamed response writes: its frames in order, then how it ends: `end` (the response
- * ends), `destroy` (the socket is destroyed), `stall` (nothing more, until the client leaves) or
- * `keepalive` (a comment every {@link KEEPALIVE_INTERVAL_MS}, until the client leaves).
+ * A fault that reports an error in the answer: `error-before` or `error-after`.
  *
  * @example
  * ```ts
- * const script = scriptStream(dialect.stream(answer, options), faults, errorFrames);
- * for (const frame of script.frames) res.write(frame.text);
- * if (script.ending === 'end') res.end();
+ * const fault = findFault(faults, 'error-before') ?? findFault(faults, 'error-after');
  * ```
  */
-export interface StreamScript {
-  frames: SseFrame[];
-  ending: 'end' | 'destroy' | 'stall' | 'keepalive';
-}
+export type ErrorFault = Extract<Fault, { kind: 'error-before' | 'error-after' }>;
 
 /**
- * Builds the error frames of `error-before` (a rate limit) or `error-after` (a server error), in
- * the dialect of the stream.
+ * The first fault of a kind, typed as that kind; `undefined` when there is none.
  *
  * @example
  * ```ts
- * const errorFrames: ErrorFramesOf = (fault) =>
- *   dialect.errorFrames(answer, rateLimitError(` (mock fault ${fault.spec})`), 429);
+ * const slow = findFault(selection.faults, 'slow-headers'); // slow?.ms is a number
  * ```
  */
-export type ErrorFramesOf = (
-  fault: Extract<Fault, { kind: 'error-before' | 'error-after' }>,
-) => SseFrame[];
-
-/**
- * Applies the stream faults to a dialect's frames: inserts broken or oversized events, and cuts
- * the stream where the first ending fault (`error-before`, `error-after`, `disconnect-after`,
- * `stall`) says. Faults that do not shape a stream (`status`, `slow-headers`) are ignored here.
- *
- * @example
- * ```ts
- * const { frames, ending } = scriptStream(frames, [parseFault('disconnect-after:3')], errorFrames);
- * // frames stop after the third token chunk; ending === 'destroy'
- * ```
- */
-export function scriptStream(
-  frames: readonly SseFrame[],
+export function findFault<K extends Fault['kind']>(
   faults: readonly Fault[],
-  errorFramesOf: ErrorFramesOf,
-): StreamScript {
-  const tokenEnds: number[] = [];
-  frames.forEach((frame, i) => {
-    if (frame.tokens) tokenEnds.push(i + 1);
-  });
-  const firstData = frames.findIndex((frame) => frame.kind === 'data');
-  const afterFirstData = firstData === -1 ? 0 : firstData + 1;
-  // Where "after N token chunks" is: before the first token chunk for 0, after the last one for
-  // any N past the end.
-  const afterTokens = (n: number): number => {
-    if (tokenEnds.length === 0) return afterFirstData;
-    if (n === 0) return tokenEnds[0]! - 1;
-    return tokenEnds[Math.min(n, tokenEnds.length) - 1]!;
-  };
-
-  const inserts = new Map<number, SseFrame[]>();
-  const insert = (at: number, frame: SseFrame) =>
-    inserts.set(at, [...(inserts.get(at) ?? []), frame]);
-  // The ending fault that cuts earliest wins (the first listed, on a tie).
-  type Cut = { at: number; ending: StreamScript['ending']; closing: SseFrame[] };
-  let cut = undefined as Cut | undefined;
-  const cutAt = (at: number, ending: StreamScript['ending'], closing: SseFrame[] = []) => {
-    if (!cut || at < cut.at) cut = { at, ending, closing };
-  };
-
-  for (const fault of faults) {
-    switch (fault.kind) {
-      case 'error-before':
-        cutAt(Math.max(0, firstData), 'end', errorFramesOf(fault));
-        break;
-      case 'error-after':
-        cutAt(afterTokens(fault.after), 'end', errorFramesOf(fault));
-        break;
-      case 'disconnect-after':
-        cutAt(afterTokens(fault.after), 'destroy');
-        break;
-      case 'stall':
-        cutAt(afterFirstData, fault.keepAlive ? 'keepalive' : 'stall');
-        break;
-      case 'malformed-json':
-        // A data line whose JSON breaks off mid-string (the event itself is complete).
-        insert(afterTokens(fault.after), {
-          text: 'data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"cut off\n\n',
-          kind: 'data',
-          tokens: false,
-        });
-        break;
-      case 'oversized-event':
-        // Valid JSON with no choices: a client with a large enough bound reads past it unharmed.
-        insert(afterFirstData, {
-          text: `data: {"object":"chat.completion.chunk","choices":[],"mock_padding":"${'x'.repeat(fault.bytes)}"}\n\n`,
-          kind: 'data',
-          tokens: false,
-        });
-        break;
-      default:
-        break;
-    }
-  }
-
-  const end = cut?.at ?? frames.length;
-  const out: SseFrame[] = [];
-  for (let i = 0; i <= end; i++) {
-    out.push(...(inserts.get(i) ?? []));
-    if (i < end) out.push(frames[i]!);
-  }
-  out.push(...(cut?.closing ?? []));
-  return { frames: out, ending: cut?.ending ?? 'end' };
+  kind: K,
+): Extract<Fault, { kind: K }> | undefined {
+  return faults.find((fault): fault is Extract<Fault, { kind: K }> => fault.kind === kind);
 }

@@ -27,6 +27,12 @@ export const comment = (text: string): SseFrame => ({
   kind: 'comment',
   tokens: false,
 });
+/** An `event: error` frame (Groq: E2, F2); it counts as data, since clients read it. */
+export const errorEvent = (value: unknown): SseFrame => ({
+  text: sseEvent(value, { event: 'error' }),
+  kind: 'data',
+  tokens: false,
+});
 export const DONE: SseFrame = { text: sseEvent(DONE_MARKER), kind: 'done', tokens: false };
 
 /** Recursively sorts object keys (Azure writes its chunks that way: I9). */

@@ -3,9 +3,9 @@
 // faults. Node only; named exports only.
 
 export { startMockServer } from './server';
-export type { MockConnection, MockRequest, MockServer, MockServerOptions } from './server';
-export { DIALECT_NAMES } from './dialects';
-export type { DialectName } from './dialects';
+export type { MockConnection, MockRequest, MockServer, MockServerOptions } from './types';
+export { DIALECT_NAMES } from './dialect-names';
+export type { DialectName } from './dialect-names';
 export type { FaultSpec } from './faults';
 export { REALISTIC_PACE } from './pacing';
 export type { PaceOptions, PaceSetting } from './pacing';

@@ -1,3 +1,5 @@
+import type { SseFrame } from './frames';
+
 /**
  * How fast the mock server streams: a wait before the first event, then a wait per token, each
  * varied by a seeded jitter so that runs are reproducible. All times are in milliseconds.
@@ -141,4 +143,45 @@ export function createPacer(pace: PaceOptions, requestSeed: number): Pacer {
     first: () => vary(pace.firstTokenMs ?? 0),
     token: () => vary(perToken),
   };
+}
+
+/**
+ * The waits of one streamed response, frame by frame: the first-token wait before the first
+ * event that is not a comment (comments such as OpenRouter's come at once), then a token wait
+ * before each frame that carries tokens.
+ *
+ * @example
+ * ```ts
+ * const pacing = new FramePacing(createPacer(pace, answer.seed));
+ * for (const frame of frames) await lifetime.sleep(pacing.waitBefore(frame));
+ * ```
+ */
+export class FramePacing {
+  private waitedFirst = false;
+
+  constructor(private readonly pacer: Pacer) {}
+
+  /** The wait before `frame`, in milliseconds (0: none). */
+  waitBefore(frame: SseFrame): number {
+    if (!this.waitedFirst && frame.kind !== 'comment') {
+      this.waitedFirst = true;
+      return this.pacer.first();
+    }
+    return frame.tokens ? this.pacer.token() : 0;
+  }
+}
+
+/**
+ * The wait of an answer sent whole (a JSON completion): it comes when it is complete, after the
+ * first-token wait and every token's.
+ *
+ * @example
+ * ```ts
+ * await lifetime.sleep(wholeAnswerWait(createPacer(pace, answer.seed), 24));
+ * ```
+ */
+export function wholeAnswerWait(pacer: Pacer, tokens: number): number {
+  let wait = pacer.first();
+  for (let i = tokens; i > 0; i--) wait += pacer.token();
+  return wait;
 }

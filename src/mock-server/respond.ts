@@ -1,74 +1,20 @@
-// Answering one request of the mock server: routing, auth, faults, streams and JSON answers.
-import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import {
-  ApiError,
-  errorForStatus,
-  invalidRequest,
-  rateLimitError,
-  serverError,
-  type ApiErrorObject,
-} from './api-errors';
-import { completionTokens, MOCK_CREATED, planAnswer, type PlannedAnswer } from './answers';
-import { dialectOf, type Dialect } from './dialects';
-import { KEEPALIVE_INTERVAL_MS, scriptStream, type Fault, type StreamScript } from './faults';
-import { ResponseLifetime } from './lifetime';
-import { createPacer } from './pacing';
-import type { Defaults, Selection } from './server';
+// Answering one request of the mock server: its route, its key and its refusing faults first,
+// then the model list or a chat answer (streamed or JSON).
+import { ApiError, errorForStatus, invalidRequest, type ApiErrorObject } from './api-errors';
+import { MOCK_CREATED, planAnswer } from './answers';
+import { dialectOf } from './dialects';
+import { findFault, type Fault } from './faults';
+import { sendError, sendJson, header } from './http';
+import { jsonAnswer } from './json-answer';
+import type { RequestContext } from './request-context';
+import { streamAnswer } from './stream-answer';
 import { validateChatBody, type ChatBody } from './validate';
-
-/** A request header as one string (repeated headers joined with `, `). */
-export const header = (headers: IncomingHttpHeaders, name: string): string | undefined => {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-};
 
 /** The routes and their one method. */
 const ROUTES: Record<string, string> = {
   '/v1/chat/completions': 'POST',
   '/v1/models': 'GET',
 };
-
-/** Everything one response needs. */
-export interface Context {
-  req: IncomingMessage;
-  res: ServerResponse;
-  lifetime: ResponseLifetime;
-  selection: Selection;
-  defaults: Defaults;
-  requestId: string;
-  /** Destroys the socket as a fault (so `closed` reports `byClient: false`). */
-  cutByServer(): void;
-  /** The parsed body (`undefined` unless `bodyIsJson`). */
-  body: unknown;
-  bodyIsJson: boolean;
-  tooLarge: boolean;
-  path: string;
-}
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const text = JSON.stringify(value);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
-
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  error: ApiErrorObject,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  sendJson(res, status, { error }, { 'x-request-id': requestId, ...headers });
-}
 
 /** The response headers of a `status:CODE` fault. */
 function retryHeaders(fault: Extract<Fault, { kind: 'status' }>): Record<string, string> {
@@ -83,65 +29,61 @@ function retryHeaders(fault: Extract<Fault, { kind: 'status' }>): Record<string,
   return headers;
 }
 
-export async function respond(context: Context): Promise<void> {
-  const { req, res, lifetime, selection, defaults, requestId, path } = context;
-  const faults = selection.faults;
-  const fail = (status: number, error: ApiErrorObject, headers: Record<string, string> = {}) =>
-    sendError(res, status, error, requestId, headers);
+/**
+ * The 401 of a request without the server's key, as OpenAI words it; `undefined` when the key
+ * is right (the `azure` dialect also takes Azure's `api-key` header) or none is required.
+ */
+function keyProblem({ req, selection, defaults }: RequestContext): ApiErrorObject | undefined {
+  if (defaults.apiKey === undefined) return undefined;
+  const authorization = header(req.headers, 'authorization');
+  const azureKey = selection.dialect === 'azure' ? header(req.headers, 'api-key') : undefined;
+  if (authorization === `Bearer ${defaults.apiKey}` || azureKey === defaults.apiKey) {
+    return undefined;
+  }
+  const message =
+    authorization === undefined && azureKey === undefined
+      ? "You didn't provide an API key. Send it in an Authorization header: Bearer YOUR_KEY."
+      : 'Incorrect API key provided.';
+  return { ...invalidRequest(message, null), code: 'invalid_api_key' };
+}
 
-  const slow = faults.find((fault) => fault.kind === 'slow-headers');
-  if (slow && !(await lifetime.sleep(slow.ms))) return;
-
+/**
+ * Why a request is refused whatever its body: an unknown route, a wrong method, a wrong key, an
+ * invalid `x-mock-*` header or a `status:CODE` fault, in that order.
+ */
+function refusalOf(context: RequestContext): ApiError | undefined {
+  const { req, selection, path } = context;
   const method = ROUTES[path];
   if (method === undefined) {
-    return fail(404, invalidRequest(`Invalid URL (${req.method} ${path})`, null));
+    return new ApiError(404, invalidRequest(`Invalid URL (${req.method} ${path})`, null));
   }
   if (req.method !== method) {
-    return fail(
+    return new ApiError(
       405,
       invalidRequest(`Method ${req.method} is not allowed for ${path}; use ${method}`, null),
       { allow: method },
     );
   }
-  if (defaults.apiKey !== undefined) {
-    const authorization = header(req.headers, 'authorization');
-    const azureKey = selection.dialect === 'azure' ? header(req.headers, 'api-key') : undefined;
-    if (authorization !== `Bearer ${defaults.apiKey}` && azureKey !== defaults.apiKey) {
-      const message =
-        authorization === undefined && azureKey === undefined
-          ? "You didn't provide an API key. Send it in an Authorization header: Bearer YOUR_KEY."
-          : 'Incorrect API key provided.';
-      return fail(401, { ...invalidRequest(message, null), code: 'invalid_api_key' });
-    }
-  }
-  if (selection.problem) return fail(400, selection.problem);
-  const status = faults.find((fault) => fault.kind === 'status');
+  const wrongKey = keyProblem(context);
+  if (wrongKey) return new ApiError(401, wrongKey);
+  if (selection.problem) return new ApiError(400, selection.problem);
+  const status = findFault(selection.faults, 'status');
   if (status) {
-    return fail(status.status, errorForStatus(status.status, status.spec), retryHeaders(status));
-  }
-
-  if (path === '/v1/models') {
-    return sendJson(
-      res,
-      200,
-      {
-        object: 'list',
-        data: defaults.models.map((id) => ({
-          id,
-          object: 'model',
-          created: MOCK_CREATED,
-          owned_by: 'rxchat-mock',
-        })),
-      },
-      { 'x-request-id': requestId },
+    return new ApiError(
+      status.status,
+      errorForStatus(status.status, status.spec),
+      retryHeaders(status),
     );
   }
+  return undefined;
+}
 
-  if (context.tooLarge) {
-    return fail(413, invalidRequest('The request body is too large.', null));
-  }
+/** The chat request in the body, or the error that refuses it (413, or 400 naming the field). */
+function chatBodyOf(context: RequestContext): ChatBody | ApiError {
+  if (context.tooLarge)
+    return new ApiError(413, invalidRequest('The request body is too large.', null));
   if (!context.bodyIsJson) {
-    return fail(
+    return new ApiError(
       400,
       invalidRequest(
         'We could not parse the JSON body of your request. The body must be a JSON object.',
@@ -149,132 +91,57 @@ export async function respond(context: Context): Promise<void> {
       ),
     );
   }
-  let body: ChatBody;
   try {
-    body = validateChatBody(context.body);
+    return validateChatBody(context.body);
   } catch (error) {
-    if (error instanceof ApiError) return fail(error.status, error.error, error.headers);
+    if (error instanceof ApiError) return error;
     throw error;
   }
+}
 
+/** `GET /v1/models`: every model the server was given. */
+function sendModels({ res, defaults, requestId }: RequestContext): void {
+  sendJson(
+    res,
+    200,
+    {
+      object: 'list',
+      data: defaults.models.map((id) => ({
+        id,
+        object: 'model',
+        created: MOCK_CREATED,
+        owned_by: 'rxchat-mock',
+      })),
+    },
+    { 'x-request-id': requestId },
+  );
+}
+
+/**
+ * Answers one request whose body has arrived: after any `slow-headers` wait, an error when it is
+ * refused, else the model list or the chat answer, streamed when the body asks for a stream.
+ *
+ * @example
+ * ```ts
+ * respond(context).catch(() => res.destroy());
+ * ```
+ */
+export async function respond(context: RequestContext): Promise<void> {
+  const { res, lifetime, selection, requestId } = context;
+  const fail = (error: ApiError) =>
+    sendError(res, error.status, error.error, requestId, error.headers);
+
+  const slow = findFault(selection.faults, 'slow-headers');
+  if (slow && !(await lifetime.sleep(slow.ms))) return;
+
+  const refusal = refusalOf(context);
+  if (refusal) return fail(refusal);
+  if (context.path === '/v1/models') return sendModels(context);
+
+  const body = chatBodyOf(context);
+  if (body instanceof ApiError) return fail(body);
   const answer = planAnswer(body);
   const dialect = dialectOf(selection.dialect);
-  if (body.stream) return streamAnswer(context, dialect, answer, body);
+  if (body.stream) return streamAnswer(context, dialect, answer, body.includeUsage);
   return jsonAnswer(context, dialect, answer);
-}
-
-async function streamAnswer(
-  context: Context,
-  dialect: Dialect,
-  answer: PlannedAnswer,
-  body: ChatBody,
-): Promise<void> {
-  const { res, lifetime, selection, requestId } = context;
-  const faults = selection.faults;
-  const errorBefore = faults.find((fault) => fault.kind === 'error-before');
-  if (errorBefore && dialect.errorsBeforeStreamAreJson) {
-    // F5: an error before the stream starts is a plain JSON response.
-    return sendError(res, 429, rateLimitError(` (mock fault ${errorBefore.spec})`), requestId);
-  }
-
-  const script: StreamScript = scriptStream(
-    dialect.stream(answer, { includeUsage: body.includeUsage }),
-    faults,
-    (fault) =>
-      fault.kind === 'error-before'
-        ? dialect.errorFrames(answer, rateLimitError(` (mock fault ${fault.spec})`), 429)
-        : dialect.errorFrames(answer, serverError(` (mock fault ${fault.spec})`), 500),
-  );
-
-  res.writeHead(200, {
-    'content-type': dialect.contentType,
-    'cache-control': 'no-cache',
-    ...dialect.headers(requestId),
-  });
-  res.flushHeaders();
-
-  const pacer = createPacer(selection.pace, answer.seed);
-  let waitedFirst = false;
-  const { frames, ending } = script;
-  for (let i = 0; i < frames.length; i++) {
-    const frame = frames[i]!;
-    let wait = 0;
-    if (!waitedFirst && frame.kind !== 'comment') {
-      waitedFirst = true;
-      wait = pacer.first();
-    } else if (frame.tokens) {
-      wait = pacer.token();
-    }
-    if (wait > 0 && !(await lifetime.sleep(wait))) return;
-    if (!lifetime.alive) return;
-    // The socket is destroyed only once the last frame has been handed to the OS.
-    const last = i === frames.length - 1 && ending === 'destroy';
-    const accepted = res.write(frame.text, last ? () => context.cutByServer() : undefined);
-    if (!accepted && !(await lifetime.drained(res))) return;
-  }
-
-  switch (ending) {
-    case 'end':
-      res.end();
-      return;
-    case 'destroy':
-      if (frames.length === 0) context.cutByServer();
-      return;
-    case 'keepalive':
-      lifetime.every(KEEPALIVE_INTERVAL_MS, () => res.write(': keep-alive\n\n'));
-      return;
-    case 'stall':
-      return;
-  }
-}
-
-async function jsonAnswer(
-  context: Context,
-  dialect: Dialect,
-  answer: PlannedAnswer,
-): Promise<void> {
-  const { res, lifetime, selection, requestId } = context;
-  const faults = selection.faults;
-  const faultOf = <K extends Fault['kind']>(kind: K) =>
-    faults.find((fault): fault is Extract<Fault, { kind: K }> => fault.kind === kind);
-
-  // A JSON answer comes when it is whole: after the first-token wait and every token's.
-  const pacer = createPacer(selection.pace, answer.seed);
-  let wait = pacer.first();
-  for (let i = completionTokens(answer, false); i > 0; i--) wait += pacer.token();
-  if (wait > 0 && !(await lifetime.sleep(wait))) return;
-
-  // Without a stream, errors are statuses.
-  const errorBefore = faultOf('error-before');
-  if (errorBefore) {
-    return sendError(res, 429, rateLimitError(` (mock fault ${errorBefore.spec})`), requestId);
-  }
-  const errorAfter = faultOf('error-after');
-  if (errorAfter) {
-    return sendError(res, 500, serverError(` (mock fault ${errorAfter.spec})`), requestId);
-  }
-
-  const completion = dialect.completion(answer);
-  const oversized = faultOf('oversized-event');
-  if (oversized) completion.mock_padding = 'x'.repeat(oversized.bytes);
-  let text = JSON.stringify(completion);
-  if (faultOf('malformed-json')) text = text.slice(0, Math.floor(text.length / 2));
-  const bytes = Buffer.from(text, 'utf8');
-  const headers = {
-    'content-type': 'application/json',
-    'x-request-id': requestId,
-    ...dialect.headers(requestId),
-  };
-
-  if (faultOf('stall')) {
-    res.writeHead(200, headers);
-    res.flushHeaders();
-    return;
-  }
-  res.writeHead(200, { ...headers, 'content-length': bytes.length });
-  if (faultOf('disconnect-after')) {
-    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => context.cutByServer());
-    return;
-  }
-  res.end(bytes);
 }

@@ -7,7 +7,7 @@ import type { AnswerRequest } from './answers';
  * @example
  * ```ts
  * const request: ChatBody = validateChatBody(JSON.parse(text));
- * if (request.stream) writeStream(request);
+ * if (request.stream) await streamAnswer(context, dialect, planAnswer(request), request.includeUsage);
  * ```
  */
 export interface ChatBody extends AnswerRequest {

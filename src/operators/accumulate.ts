@@ -1,7 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
-import { CompletionAccumulator } from '../chunks/accumulator';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
-import { attachPartial } from './attach-partial';
+import { accumulateInternals } from './accumulate-internals';
 
 /**
  * Emits a snapshot of the completion so far after every chunk, and a last one with the final
@@ -19,22 +18,5 @@ import { attachPartial } from './attach-partial';
  * ```
  */
 export function accumulate(): OperatorFunction<ChatStreamEvent, ChatCompletion> {
-  return (source) =>
-    new Observable<ChatCompletion>((subscriber) => {
-      const accumulator = new CompletionAccumulator();
-      return source.subscribe({
-        next(event) {
-          if (event.type === 'chunk') accumulator.add(event.chunk);
-          else if (event.type === 'usage') accumulator.setUsage(event.usage);
-          else return;
-          subscriber.next(accumulator.snapshot());
-        },
-        error(error: unknown) {
-          subscriber.error(attachPartial(error, accumulator));
-        },
-        complete() {
-          subscriber.complete();
-        },
-      });
-    });
+  return accumulateInternals(true, false);
 }

@@ -1,12 +1,14 @@
 import {
-  Observable,
   Subscription,
   asyncScheduler,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
+  type Subscriber,
 } from 'rxjs';
-import { createUnitSplitter, type TextUnit } from '../text/units';
+import { Arrivals } from '../text/arrivals';
+import { createUnitSplitter, type TextUnit, type UnitSplitter } from '../text/units';
+import { engineOperator, type OperatorEngine } from './engine-internals';
 
 /** Options of {@link bufferText}. Times are in milliseconds. */
 export interface BufferTextConfig {
@@ -35,39 +37,6 @@ export interface BufferTextConfig {
   scheduler?: SchedulerLike;
 }
 
-/**
- * When each character still held by a splitter arrived. Offsets count characters pushed since
- * the start; lookups only move forward, so old marks are dropped as they are passed.
- */
-class Arrivals {
-  private marks: { end: number; time: number }[] = [];
-  private head = 0;
-  private total = 0;
-
-  /** Records `length` characters arriving at `time`; returns the offset after them. */
-  add(length: number, time: number): number {
-    this.total += length;
-    this.marks.push({ end: this.total, time });
-    return this.total;
-  }
-
-  /** The arrival time of the character at `offset`, which must be below the total added. */
-  at(offset: number): number {
-    while (this.marks[this.head]!.end <= offset) this.head++;
-    if (this.head > 64 && this.head * 2 > this.marks.length) {
-      this.marks = this.marks.slice(this.head);
-      this.head = 0;
-    }
-    return this.marks[this.head]!.time;
-  }
-
-  /** Forgets every mark, for when nothing is held any more. */
-  clear(): void {
-    this.marks = [];
-    this.head = 0;
-  }
-}
-
 function validate(config: BufferTextConfig): void {
   const { maxWait } = config;
   if (maxWait !== undefined && !(typeof maxWait === 'number' && maxWait >= 0)) {
@@ -77,6 +46,131 @@ function validate(config: BufferTextConfig): void {
   }
   // Fails now, at pipe time, on an unknown unit or a bad locale, rather than at subscription.
   createUnitSplitter(config.by, config.locale, config.maxHeld);
+}
+
+/** The settings of one {@link bufferText}, defaults filled in. */
+interface Settings {
+  by: TextUnit;
+  locale: string | undefined;
+  maxHeld: number | undefined;
+  maxWait: number;
+  /** Whether arrival times matter: only to a wait that can run out later. */
+  timed: boolean;
+  flushOnError: boolean;
+  scheduler: SchedulerLike;
+}
+
+/**
+ * The engine of {@link bufferText} for one subscription: cuts the text into units as it arrives,
+ * emits the complete ones to `subscriber`, and times the wait of the held one.
+ */
+class UnitBuffer implements OperatorEngine<string> {
+  /** Holds the upstream subscription and the pending action. */
+  readonly subscription = new Subscription();
+  private readonly splitter: UnitSplitter;
+  private readonly arrivals = new Arrivals();
+  /** How many characters arrived (counted only when timed). */
+  private received = 0;
+  private timer: Subscription | undefined;
+  // Emissions go through one outbox, drained only by the outermost call: a subscriber that
+  // feeds the source from inside `next` must not see later text before earlier units.
+  private readonly outbox: string[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<string>,
+    private readonly settings: Settings,
+  ) {
+    this.splitter = createUnitSplitter(settings.by, settings.locale, settings.maxHeld);
+  }
+
+  /** A piece of text from the source. */
+  next(text: string): void {
+    if (text === '') return;
+    const { splitter, settings } = this;
+    if (settings.timed) this.received = this.arrivals.add(text.length, settings.scheduler.now());
+    const units = splitter.push(text);
+    if (settings.maxWait === 0) {
+      const held = splitter.flush(true);
+      if (held !== '') units.push(held);
+    }
+    const waiting = splitter.pending() !== '';
+    if (!waiting) this.stopTimer();
+    this.emit(units);
+    if (waiting && settings.timed && !this.timer && !this.subscriber.closed) {
+      // Units that complete meanwhile leave a younger tail; the action then fires early and
+      // reschedules itself for the rest of that tail's wait.
+      this.timer = settings.scheduler.schedule(
+        UnitBuffer.expire,
+        Math.max(0, this.waitLeft()),
+        this,
+      );
+      this.subscription.add(this.timer);
+    }
+  }
+
+  /** The source failed: the held text is dropped, or emitted first with `flushOnError`. */
+  error(error: unknown): void {
+    this.stopTimer();
+    if (this.settings.flushOnError) this.emitHeld(true);
+    this.subscriber.error(error);
+  }
+
+  /** The source completed: the held text goes out as its units, then the output completes. */
+  complete(): void {
+    this.stopTimer();
+    this.emitHeld(true);
+    this.subscriber.complete();
+  }
+
+  /** How long the oldest held character may still wait. */
+  private waitLeft(): number {
+    const heldSince = this.arrivals.at(this.received - this.splitter.pending().length);
+    return heldSince + this.settings.maxWait - this.settings.scheduler.now();
+  }
+
+  private emit(units: readonly string[]): void {
+    const { outbox, subscriber } = this;
+    for (const unit of units) outbox.push(unit);
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let i = 0; i < outbox.length && !subscriber.closed; i++) subscriber.next(outbox[i]!);
+    } finally {
+      outbox.length = 0;
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Emits the held text: at the end as the units it holds, on a timed give-up as it is (less
+   * half a surrogate pair).
+   */
+  private emitHeld(final: boolean): void {
+    this.arrivals.clear();
+    if (final) return this.emit(this.splitter.end());
+    const held = this.splitter.flush(true);
+    if (held !== '') this.emit([held]);
+  }
+
+  private stopTimer(): void {
+    this.arrivals.clear();
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  /** The hold period's action: gives the held text up once its wait has run out. */
+  private static expire(this: SchedulerAction<UnitBuffer>, buffer?: UnitBuffer): void {
+    const left = buffer!.waitLeft();
+    if (left > 0) {
+      this.schedule(buffer, left);
+    } else {
+      // Done: let go of the action, or a long stream would collect them.
+      buffer!.timer = undefined;
+      buffer!.subscription.remove(this);
+      buffer!.emitHeld(false);
+    }
+  }
 }
 
 /**
@@ -108,101 +202,10 @@ function validate(config: BufferTextConfig): void {
  */
 export function bufferText(config: BufferTextConfig): OperatorFunction<string, string> {
   validate(config);
-  const { by, locale, flushOnError = false, scheduler = asyncScheduler } = config;
+  const { by, locale, maxHeld, flushOnError = false, scheduler = asyncScheduler } = config;
   const maxWait = config.maxWait ?? Infinity;
-  // Arrival times matter only to a wait that can run out later.
   const timed = maxWait > 0 && Number.isFinite(maxWait);
+  const settings: Settings = { by, locale, maxHeld, maxWait, timed, flushOnError, scheduler };
 
-  return (source) =>
-    new Observable<string>((subscriber) => {
-      // Holds the upstream subscription and the pending action.
-      const subscription = new Subscription();
-      const splitter = createUnitSplitter(by, locale, config.maxHeld);
-      const arrivals = new Arrivals();
-      let received = 0;
-      let timer: Subscription | undefined;
-
-      const heldSince = () => arrivals.at(received - splitter.pending().length);
-      const waitLeft = () => heldSince() + maxWait - scheduler.now();
-
-      // Emissions go through one outbox, drained only by the outermost call: a subscriber that
-      // feeds the source from inside `next` must not see later text before earlier units.
-      const outbox: string[] = [];
-      let draining = false;
-      const emit = (units: readonly string[]) => {
-        for (const unit of units) outbox.push(unit);
-        if (draining) return;
-        draining = true;
-        try {
-          for (let i = 0; i < outbox.length && !subscriber.closed; i++) subscriber.next(outbox[i]!);
-        } finally {
-          outbox.length = 0;
-          draining = false;
-        }
-      };
-
-      /**
-       * Emits the held text: at the end as the units it holds, on a timed give-up as it is (less
-       * half a surrogate pair).
-       */
-      const emitHeld = (final: boolean) => {
-        arrivals.clear();
-        if (final) return emit(splitter.end());
-        const held = splitter.flush(true);
-        if (held !== '') emit([held]);
-      };
-
-      const stopTimer = () => {
-        arrivals.clear();
-        timer?.unsubscribe();
-        timer = undefined;
-      };
-
-      subscription.add(
-        source.subscribe({
-          next(text) {
-            if (text === '') return;
-            if (timed) received = arrivals.add(text.length, scheduler.now());
-            const units = splitter.push(text);
-            if (maxWait === 0) {
-              const held = splitter.flush(true);
-              if (held !== '') units.push(held);
-            }
-            const waiting = splitter.pending() !== '';
-            if (!waiting) stopTimer();
-            emit(units);
-            if (waiting && timed && !timer && !subscriber.closed) {
-              // Units that complete meanwhile leave a younger tail; the action then fires early
-              // and reschedules itself for the rest of that tail's wait.
-              timer = scheduler.schedule(
-                function (this: SchedulerAction<unknown>) {
-                  const left = waitLeft();
-                  if (left > 0) {
-                    this.schedule(undefined, left);
-                  } else {
-                    // Done: let go of the action, or a long stream would collect them.
-                    timer = undefined;
-                    subscription.remove(this);
-                    emitHeld(false);
-                  }
-                },
-                Math.max(0, waitLeft()),
-              );
-              subscription.add(timer);
-            }
-          },
-          error(error: unknown) {
-            stopTimer();
-            if (flushOnError) emitHeld(true);
-            subscriber.error(error);
-          },
-          complete() {
-            stopTimer();
-            emitHeld(true);
-            subscriber.complete();
-          },
-        }),
-      );
-      return subscription;
-    });
+  return engineOperator((subscriber) => new UnitBuffer(subscriber, settings));
 }

@@ -1,13 +1,15 @@
 import {
-  Observable,
   Subscription,
   asyncScheduler,
   type MonoTypeOperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
+  type Subscriber,
 } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError, type TimeoutPhase } from '../errors';
+import { engineOperator, type OperatorEngine } from './engine-internals';
+import { isErrorResponse } from './response-internals';
 
 /**
  * Options of {@link chatTimeout}: one limit per phase, in milliseconds. A phase left `undefined`
@@ -22,6 +24,14 @@ export interface ChatTimeoutConfig {
   idle?: number;
   /** From subscription until the stream completes. */
   total?: number;
+  /**
+   * Whether no data will follow `event`, which then ends the `firstChunk` and `idle` phases
+   * (`headers` and `total` go on). Default: a `response` event with an error status (outside
+   * 200-299), after which only the error's body comes, which the client reads with its own bound:
+   * waiting for data must not turn a 401 into a (retryable) timeout. An exception it throws
+   * fails the stream.
+   */
+  endsData?: (event: ChatStreamEvent) => boolean;
   /** The scheduler that measures time. Default `asyncScheduler`. */
   scheduler?: SchedulerLike;
 }
@@ -78,9 +88,10 @@ function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
  *   providers send while the model thinks cannot keep a stalled stream alive.
  * - `total`: from subscription until completion.
  *
- * A `response` event with an error status ends the `firstChunk` and `idle` phases: no data will
- * follow, only the error's body, which the client reads with its own size and time bound so the
- * attempt fails as the `http_error` it is.
+ * An event after which no data will come (`endsData`; by default a `response` event with an
+ * error status, followed only by the error's body, which the client reads with its own size and
+ * time bound so the attempt fails as the `http_error` it is) ends the `firstChunk` and `idle`
+ * phases.
  *
  * When a phase runs out, the operator unsubscribes from the source (which aborts the HTTP
  * request) and fails with an `RxChatError` of code `timeout` whose `phase` names the phase.
@@ -89,6 +100,7 @@ function limitOf(config: ChatTimeoutConfig, phase: TimeoutPhase): number {
  * only one action per phase is scheduled, never one per event.
  *
  * @throws RangeError when a limit is negative or NaN.
+ * @throws TypeError when `endsData` is given but is not a function.
  *
  * @example
  * ```ts
@@ -101,6 +113,120 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
   return chatTimeoutWith(config, schedulerClock);
 }
 
+/** The settings of one {@link chatTimeout}: its limits (`Infinity` when off) and its hook. */
+interface Settings {
+  limits: Record<TimeoutPhase, number>;
+  endsData: (event: ChatStreamEvent) => boolean;
+  scheduler: SchedulerLike;
+}
+
+/**
+ * The engine of {@link chatTimeout} for one subscription: watches the events that pass through
+ * to `subscriber`, ends phases as they are met, and fails the stream when a phase runs out.
+ */
+class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
+  /** Holds the upstream subscription and every pending action. */
+  readonly subscription = new Subscription();
+  private readonly idleOn: boolean;
+  private sawEvent = false;
+  /** Whether a `chunk` or `usage` event came, or no data will. */
+  private sawChunk = false;
+  private idleStopped = false;
+  private headersTimer: Subscription | undefined;
+  private firstChunkTimer: Subscription | undefined;
+  private idleTimer: Subscription | undefined;
+
+  constructor(
+    private readonly subscriber: Subscriber<ChatStreamEvent>,
+    private readonly settings: Settings,
+    private readonly clock: EventClock,
+  ) {
+    this.idleOn = Number.isFinite(settings.limits.idle);
+    clock.mark();
+  }
+
+  /** An event from the source, passed on. */
+  next(event: ChatStreamEvent): void {
+    if (this.idleOn) this.clock.mark();
+    if (!this.sawEvent) {
+      this.sawEvent = true;
+      this.headersTimer?.unsubscribe();
+    }
+    if (!this.sawChunk && (event.type === 'chunk' || event.type === 'usage')) {
+      this.sawChunk = true;
+      this.firstChunkTimer?.unsubscribe();
+    }
+    if (!this.idleStopped) {
+      const { endsData } = this.settings;
+      let ends: boolean;
+      try {
+        ends = endsData(event);
+      } catch (thrown) {
+        this.subscription.unsubscribe();
+        this.subscriber.error(thrown);
+        return;
+      }
+      if (ends) {
+        // No data will come: waiting for it must not turn the end into a timeout.
+        this.sawChunk = true;
+        this.firstChunkTimer?.unsubscribe();
+        this.idleTimer?.unsubscribe();
+        this.idleTimer = undefined;
+        this.idleStopped = true;
+      }
+    }
+    this.subscriber.next(event);
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.subscriber.complete();
+  }
+
+  /**
+   * Starts the phases that events during the subscription (made first, so that an event due at
+   * the very instant a limit runs out still counts) did not already end.
+   */
+  start(): void {
+    if (this.subscriber.closed) return;
+    const idle = this.settings.limits.idle;
+    if (!this.sawEvent) this.headersTimer = this.after('headers');
+    if (!this.sawChunk) this.firstChunkTimer = this.after('firstChunk');
+    // One action for the whole stream: when it fires early because events came meanwhile, it
+    // reschedules itself for the rest of the gap since the last event.
+    if (!this.idleStopped && Number.isFinite(idle)) {
+      this.idleTimer = this.settings.scheduler.schedule(TimeoutWatch.checkIdle, idle, this);
+      this.subscription.add(this.idleTimer);
+    }
+    this.after('total');
+  }
+
+  private fail(phase: TimeoutPhase): void {
+    this.subscription.unsubscribe();
+    const limit = this.settings.limits[phase];
+    this.subscriber.error(new RxChatError('timeout', MESSAGES[phase](limit), { phase }));
+  }
+
+  /** Fails with `phase` when its limit runs out, unless the action is cancelled first. */
+  private after(phase: TimeoutPhase): Subscription | undefined {
+    const limit = this.settings.limits[phase];
+    if (!Number.isFinite(limit)) return undefined;
+    const action = this.settings.scheduler.schedule(() => this.fail(phase), limit);
+    this.subscription.add(action);
+    return action;
+  }
+
+  private static checkIdle(this: SchedulerAction<TimeoutWatch>, watch?: TimeoutWatch): void {
+    const idle = watch!.settings.limits.idle;
+    const quiet = watch!.settings.scheduler.now() - watch!.clock.lastMark();
+    if (quiet < idle) this.schedule(watch, idle - quiet);
+    else watch!.fail('idle');
+  }
+}
+
 /**
  * {@link chatTimeout} with the idle clock made per subscription by `clockFor` (internal: the
  * client's per-piece clock).
@@ -109,80 +235,20 @@ export function chatTimeoutWith(
   config: ChatTimeoutConfig,
   clockFor: (scheduler: SchedulerLike) => EventClock,
 ): MonoTypeOperatorFunction<ChatStreamEvent> {
-  const headers = limitOf(config, 'headers');
-  const firstChunk = limitOf(config, 'firstChunk');
-  const idle = limitOf(config, 'idle');
-  const total = limitOf(config, 'total');
+  const limits: Record<TimeoutPhase, number> = {
+    headers: limitOf(config, 'headers'),
+    firstChunk: limitOf(config, 'firstChunk'),
+    idle: limitOf(config, 'idle'),
+    total: limitOf(config, 'total'),
+  };
+  const { endsData = isErrorResponse } = config;
   const scheduler = config.scheduler ?? asyncScheduler;
-  const idleOn = Number.isFinite(idle);
+  if (typeof endsData !== 'function') {
+    throw new TypeError(`chatTimeout: endsData must be a function, got ${typeof endsData}`);
+  }
+  const settings: Settings = { limits, endsData, scheduler };
 
-  return (source) =>
-    new Observable<ChatStreamEvent>((subscriber) => {
-      // Holds the upstream subscription and every pending action.
-      const subscription = new Subscription();
-      const clock = clockFor(scheduler);
-      clock.mark();
-      let idleStopped = false;
-      let sawEvent = false;
-      let sawChunk = false;
-      let headersTimer: Subscription | undefined;
-      let firstChunkTimer: Subscription | undefined;
-      let idleTimer: Subscription | undefined;
-
-      const fail = (phase: TimeoutPhase, limit: number) => {
-        subscription.unsubscribe();
-        subscriber.error(new RxChatError('timeout', MESSAGES[phase](limit), { phase }));
-      };
-
-      // Subscribe first, so that an event due at the very instant a limit runs out still counts.
-      subscription.add(
-        source.subscribe({
-          next(event) {
-            if (idleOn) clock.mark();
-            if (!sawEvent) {
-              sawEvent = true;
-              headersTimer?.unsubscribe();
-            }
-            if (!sawChunk && (event.type === 'chunk' || event.type === 'usage')) {
-              sawChunk = true;
-              firstChunkTimer?.unsubscribe();
-            }
-            if (event.type === 'response' && (event.status < 200 || event.status > 299)) {
-              // An error status: no data will come, only the error's explanation, which the
-              // client reads with its own bound. Waiting for data must not turn a 401 into a
-              // (retryable) timeout.
-              sawChunk = true;
-              firstChunkTimer?.unsubscribe();
-              idleTimer?.unsubscribe();
-              idleTimer = undefined;
-              idleStopped = true;
-            }
-            subscriber.next(event);
-          },
-          error: (error: unknown) => subscriber.error(error),
-          complete: () => subscriber.complete(),
-        }),
-      );
-      if (subscriber.closed) return subscription;
-
-      const after = (limit: number, work: (this: SchedulerAction<unknown>) => void) => {
-        if (!Number.isFinite(limit)) return undefined;
-        const action = scheduler.schedule(work, limit);
-        subscription.add(action);
-        return action;
-      };
-
-      if (!sawEvent) headersTimer = after(headers, () => fail('headers', headers));
-      if (!sawChunk) firstChunkTimer = after(firstChunk, () => fail('firstChunk', firstChunk));
-      // One action for the whole stream: when it fires early because events came meanwhile, it
-      // reschedules itself for the rest of the gap since the last event.
-      if (!idleStopped)
-        idleTimer = after(idle, function (this: SchedulerAction<unknown>) {
-          const quiet = scheduler.now() - clock.lastMark();
-          if (quiet < idle) this.schedule(undefined, idle - quiet);
-          else fail('idle', idle);
-        });
-      after(total, () => fail('total', total));
-      return subscription;
-    });
+  return engineOperator(
+    (subscriber) => new TimeoutWatch(subscriber, settings, clockFor(scheduler)),
+  );
 }

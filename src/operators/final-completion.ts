@@ -1,7 +1,6 @@
-import { Observable, type OperatorFunction } from 'rxjs';
-import { CompletionAccumulator } from '../chunks/accumulator';
+import type { OperatorFunction } from 'rxjs';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
-import { attachPartial } from './attach-partial';
+import { accumulateInternals } from './accumulate-internals';
 
 /**
  * Folds a chat stream into one normalised {@link ChatCompletion}, emitted when the stream
@@ -18,21 +17,5 @@ import { attachPartial } from './attach-partial';
  * ```
  */
 export function finalCompletion(): OperatorFunction<ChatStreamEvent, ChatCompletion> {
-  return (source) =>
-    new Observable<ChatCompletion>((subscriber) => {
-      const accumulator = new CompletionAccumulator();
-      return source.subscribe({
-        next(event) {
-          if (event.type === 'chunk') accumulator.add(event.chunk);
-          else if (event.type === 'usage') accumulator.setUsage(event.usage);
-        },
-        error(error: unknown) {
-          subscriber.error(attachPartial(error, accumulator));
-        },
-        complete() {
-          subscriber.next(accumulator.snapshot());
-          subscriber.complete();
-        },
-      });
-    });
+  return accumulateInternals(false, true);
 }

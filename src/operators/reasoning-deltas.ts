@@ -1,7 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
 import { reasoningOf } from '../chunks/delta-text';
 import type { ChatStreamEvent } from '../chunks/types';
-import { textDeltas, type DeltaOptions } from './content-deltas';
+import type { DeltaOptions } from './content-deltas';
+import { textDeltas } from './deltas-internals';
 
 /**
  * The model's reasoning as it arrives, whatever field the provider uses:

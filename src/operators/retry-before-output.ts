@@ -1,11 +1,13 @@
 import {
   Observable,
+  Subscription,
   asyncScheduler,
   type MonoTypeOperatorFunction,
   type SchedulerLike,
-  Subscription,
+  type Subscriber,
 } from 'rxjs';
 import { RxChatError } from '../errors';
+import { isNotResponseEvent } from './response-internals';
 
 /** Options of {@link retryBeforeOutput}. All times are in milliseconds. */
 export interface RetryConfig<T = unknown> {
@@ -52,19 +54,107 @@ export function isRetryableError(error: unknown): boolean {
   return RxChatError.isInstance(error) && error.retryable;
 }
 
-/** The default {@link RetryConfig.isOutput}: everything but `response` metadata events. */
-function isNotResponseEvent(value: unknown): boolean {
-  return !(
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { type?: unknown }).type === 'response'
-  );
+/** The settings of one {@link retryBeforeOutput}, defaults filled in. */
+type Settings<T> = Required<RetryConfig<T>>;
+
+/**
+ * The engine of {@link retryBeforeOutput} for one subscription: runs the attempts, one
+ * subscription to `source` each, and passes their values to `subscriber` until one completes, or
+ * fails when no retry is due.
+ */
+class RetryLoop<T> {
+  private attempts = 0;
+  private emittedOutput = false;
+  private upstream: Subscription | undefined;
+  private wait: Subscription | undefined;
+
+  constructor(
+    private readonly source: Observable<T>,
+    private readonly subscriber: Subscriber<T>,
+    private readonly settings: Settings<T>,
+  ) {}
+
+  /** Subscribes to the source once more. */
+  readonly attempt = (): void => {
+    this.wait = undefined;
+    this.attempts++;
+    // Each attempt owns its subscription, made before subscribing: a source that fails
+    // synchronously, retried by a synchronous scheduler, starts the next attempt before this
+    // subscribe call returns, and that attempt must stay the one teardown reaches.
+    const current = new Subscription();
+    this.upstream = current;
+    current.add(
+      this.source.subscribe({
+        next: (value) => this.next(value, current),
+        error: (error: unknown) => this.error(error),
+        complete: () => this.subscriber.complete(),
+      }),
+    );
+  };
+
+  /** Stops the attempt under way, or the wait for the next one. */
+  stop(): void {
+    this.upstream?.unsubscribe();
+    this.wait?.unsubscribe();
+  }
+
+  private next(value: T, current: Subscription): void {
+    if (!this.emittedOutput) {
+      const { isOutput } = this.settings;
+      try {
+        this.emittedOutput = isOutput(value);
+      } catch (thrown) {
+        current.unsubscribe();
+        this.subscriber.error(thrown);
+        return;
+      }
+    }
+    this.subscriber.next(value);
+  }
+
+  private error(error: unknown): void {
+    const { maxRetries, shouldRetry, scheduler } = this.settings;
+    let retry: boolean;
+    let delay = 0;
+    try {
+      retry =
+        !this.emittedOutput && this.attempts <= maxRetries && shouldRetry(error, this.attempts);
+      if (retry) delay = this.delayBefore(error, this.attempts);
+    } catch (thrown) {
+      this.subscriber.error(thrown);
+      return;
+    }
+    if (!retry) return this.fail(error);
+    this.wait = scheduler.schedule(this.attempt, delay);
+  }
+
+  private fail(error: unknown): void {
+    const attempts = this.attempts;
+    if (RxChatError.isInstance(error)) {
+      error.attempts = attempts;
+      if (attempts > 1) error.message += ` (after ${attempts} attempts)`;
+    }
+    this.subscriber.error(error);
+  }
+
+  /** The wait before retry number `retry`: the server's hint, or backoff with jitter. */
+  private delayBefore(error: unknown, retry: number): number {
+    const { maxRetryAfter, maxDelay, baseDelay, jitter, random } = this.settings;
+    if (RxChatError.isInstance(error)) {
+      const hint = error.retryAfterMs;
+      if (hint !== undefined && Number.isFinite(hint) && hint >= 0) {
+        return Math.min(hint, maxRetryAfter);
+      }
+    }
+    const backoff = Math.min(maxDelay, baseDelay * 2 ** (retry - 1));
+    return Math.max(0, backoff * (1 - jitter * random()));
+  }
 }
 
 /**
  * Retries a failed cold stream, but only before any output: it resubscribes to the source
- * (sending the request again) after an error only while nothing but `response` metadata has
- * been emitted downstream, across all attempts. Once a chunk or any other output went out, errors
+ * (sending the request again) after an error only while nothing but values that are not output
+ * (`isOutput`; by default, `response` metadata) has been emitted downstream, across all attempts. Once a chunk or any other output went out, errors
  * pass through untouched, so retrying never duplicates content the user has already seen.
  *
  * Retryable by default ({@link isRetryableError}): `http_error` with status 408, 409, 429 or 5xx;
@@ -100,79 +190,22 @@ export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOpera
     isOutput = isNotResponseEvent,
     scheduler = asyncScheduler,
   } = config;
-
-  const delayBefore = (error: unknown, retry: number): number => {
-    if (RxChatError.isInstance(error)) {
-      const hint = error.retryAfterMs;
-      if (hint !== undefined && Number.isFinite(hint) && hint >= 0) {
-        return Math.min(hint, maxRetryAfter);
-      }
-    }
-    const backoff = Math.min(maxDelay, baseDelay * 2 ** (retry - 1));
-    return Math.max(0, backoff * (1 - jitter * random()));
+  const settings: Settings<T> = {
+    maxRetries,
+    baseDelay,
+    maxDelay,
+    maxRetryAfter,
+    jitter,
+    random,
+    shouldRetry,
+    isOutput,
+    scheduler,
   };
 
   return (source) =>
     new Observable<T>((subscriber) => {
-      let attempts = 0;
-      let emittedOutput = false;
-      let upstream: Subscription | undefined;
-      let wait: Subscription | undefined;
-
-      const fail = (error: unknown) => {
-        if (RxChatError.isInstance(error)) {
-          error.attempts = attempts;
-          if (attempts > 1) error.message += ` (after ${attempts} attempts)`;
-        }
-        subscriber.error(error);
-      };
-
-      const attempt = () => {
-        wait = undefined;
-        attempts++;
-        // Each attempt owns its subscription, made before subscribing: a source that fails
-        // synchronously, retried by a synchronous scheduler, starts the next attempt before this
-        // subscribe call returns, and that attempt must stay the one teardown reaches.
-        const current = new Subscription();
-        upstream = current;
-        current.add(
-          source.subscribe({
-            next(value) {
-              if (!emittedOutput) {
-                try {
-                  emittedOutput = isOutput(value);
-                } catch (thrown) {
-                  current.unsubscribe();
-                  subscriber.error(thrown);
-                  return;
-                }
-              }
-              subscriber.next(value);
-            },
-            error(error: unknown) {
-              let retry: boolean;
-              let delay = 0;
-              try {
-                retry = !emittedOutput && attempts <= maxRetries && shouldRetry(error, attempts);
-                if (retry) delay = delayBefore(error, attempts);
-              } catch (thrown) {
-                subscriber.error(thrown);
-                return;
-              }
-              if (!retry) return fail(error);
-              wait = scheduler.schedule(attempt, delay);
-            },
-            complete() {
-              subscriber.complete();
-            },
-          }),
-        );
-      };
-
-      attempt();
-      return () => {
-        upstream?.unsubscribe();
-        wait?.unsubscribe();
-      };
+      const loop = new RetryLoop(source, subscriber, settings);
+      loop.attempt();
+      return () => loop.stop();
     });
 }

@@ -1,12 +1,15 @@
 import {
-  Observable,
   Subscription,
   asyncScheduler,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
+  type Subscriber,
 } from 'rxjs';
-import { createUnitSplitter, endsInHighSurrogate, type TextUnit } from '../text/units';
+import { Arrivals } from '../text/arrivals';
+import { endsInHighSurrogate } from '../text/code-points';
+import { createUnitSplitter, type TextUnit, type UnitSplitter } from '../text/units';
+import { engineOperator, type OperatorEngine } from './engine-internals';
 
 /** Options of {@link smoothText}. Times are in milliseconds. */
 export interface SmoothTextConfig {
@@ -28,43 +31,6 @@ export interface SmoothTextConfig {
   scheduler?: SchedulerLike;
 }
 
-/**
- * When each character still held by a splitter arrived. Offsets count characters pushed since
- * the start; lookups only move forward, so old marks are dropped as they are passed.
- */
-class Arrivals {
-  private marks: { end: number; time: number }[] = [];
-  private head = 0;
-  private total = 0;
-
-  /** Records `length` characters arriving at `time`; returns the offset after them. */
-  add(length: number, time: number): number {
-    this.total += length;
-    this.marks.push({ end: this.total, time });
-    return this.total;
-  }
-
-  /** The arrival time of the character at `offset`, which must be below the total added. */
-  at(offset: number): number {
-    while (this.marks[this.head]!.end <= offset) this.head++;
-    if (this.head > 64 && this.head * 2 > this.marks.length) {
-      this.marks = this.marks.slice(this.head);
-      this.head = 0;
-    }
-    return this.marks[this.head]!.time;
-  }
-}
-
-/**
- * Queued units that share a deadline (normally those of one piece of text); `next` is the first
- * not released yet.
- */
-interface Batch {
-  deadline: number;
-  units: string[];
-  next: number;
-}
-
 function validate(config: SmoothTextConfig): void {
   const { maxLag, interval } = config;
   if (!(typeof maxLag === 'number' && maxLag >= 0)) {
@@ -82,6 +48,220 @@ function validate(config: SmoothTextConfig): void {
   }
   // Fails now, at pipe time, on an unknown unit or a bad locale, rather than at subscription.
   createUnitSplitter(config.unit ?? 'grapheme', config.locale);
+}
+
+/**
+ * Queued units that share a deadline (normally those of one piece of text); `next` is the first
+ * not released yet.
+ */
+interface Batch {
+  deadline: number;
+  units: string[];
+  next: number;
+}
+
+/** The complete units waiting to be released, in order, grouped by deadline. */
+class UnitQueue {
+  private batches: Batch[] = [];
+  /** The first batch with units left. */
+  private head = 0;
+  /** How many units are queued. */
+  size = 0;
+
+  add(unit: string, deadline: number): void {
+    const last = this.batches[this.batches.length - 1];
+    if (last && this.head < this.batches.length && last.deadline === deadline) {
+      last.units.push(unit);
+    } else {
+      this.batches.push({ deadline, units: [unit], next: 0 });
+    }
+    this.size++;
+  }
+
+  /** The next `count` units (at most {@link size}), joined. */
+  take(count: number): string {
+    const batches = this.batches;
+    let text = '';
+    while (count > 0) {
+      const batch = batches[this.head]!;
+      const n = Math.min(count, batch.units.length - batch.next);
+      text += batch.units.slice(batch.next, batch.next + n).join('');
+      batch.next += n;
+      count -= n;
+      this.size -= n;
+      if (batch.next === batch.units.length) this.head++;
+    }
+    if (this.head > 64 && this.head * 2 > batches.length) {
+      batches.splice(0, this.head);
+      this.head = 0;
+    }
+    return text;
+  }
+
+  /**
+   * How many units to release at `now`, with ticks `interval` apart: those that would be late at
+   * the next tick, and a share of the rest.
+   */
+  dueAt(now: number, interval: number): number {
+    const batches = this.batches;
+    // Ticks stay `interval` apart while the ticker runs: a unit due before the next one goes
+    // now, early, rather than on a tick of its own that would break the rhythm.
+    let due = 0;
+    let i = this.head;
+    for (; i < batches.length && batches[i]!.deadline < now + interval; i++) {
+      due += batches[i]!.units.length - batches[i]!.next;
+    }
+    if (i === batches.length) return due;
+    // The first `waiting` units have the ticks from now to their deadline to go out in:
+    // releasing `rate` per tick meets that deadline if rate >= waiting / ticks. The largest
+    // such bound over all deadlines is the slowest steady pace that drains the backlog in
+    // time, without a jump at the last moment.
+    let waiting = 0;
+    let rate = 1;
+    for (; i < batches.length; i++) {
+      const batch = batches[i]!;
+      waiting += batch.units.length - batch.next;
+      const ticks = Math.floor((batch.deadline - now) / interval) + 1;
+      rate = Math.max(rate, Math.ceil(waiting / ticks));
+    }
+    return due + Math.min(rate, waiting);
+  }
+}
+
+/** The settings of one {@link smoothText}, defaults filled in. */
+type Settings = Required<Omit<SmoothTextConfig, 'locale'>> & Pick<SmoothTextConfig, 'locale'>;
+
+/**
+ * The engine of {@link smoothText} for one subscription: cuts the text into units as it arrives,
+ * queues them with their deadlines, and runs the ticker that releases them to `subscriber`.
+ */
+class Typewriter implements OperatorEngine<string> {
+  /** Holds the upstream subscription and the ticker. */
+  readonly subscription = new Subscription();
+  private readonly splitter: UnitSplitter;
+  private readonly arrivals = new Arrivals();
+  private readonly queue = new UnitQueue();
+  /** Characters the splitter has handed out; its tail starts there. */
+  private split = 0;
+  private done = false;
+  private timer: Subscription | undefined;
+  /** Whether the ticker only waits for the tail's deadline. */
+  private timerForTail = false;
+  private ticking = false;
+
+  constructor(
+    private readonly subscriber: Subscriber<string>,
+    private readonly settings: Settings,
+  ) {
+    this.splitter = createUnitSplitter(settings.unit, settings.locale);
+  }
+
+  /** A piece of text from the source. */
+  next(text: string): void {
+    if (text === '') return;
+    if (this.settings.maxLag === 0) return this.subscriber.next(text);
+    this.arrivals.add(text.length, this.settings.scheduler.now());
+    for (const piece of this.splitter.push(text)) this.enqueue(piece);
+    this.wake();
+  }
+
+  /** The source failed: the queue is dropped, or emitted at once with `flushOnError`. */
+  error(error: unknown): void {
+    this.stopTimer();
+    if (this.settings.flushOnError) {
+      const text = this.queue.take(this.queue.size) + this.takeTail(true);
+      if (text !== '') this.subscriber.next(text);
+    }
+    this.subscriber.error(error);
+  }
+
+  /** The source completed: the queue drains, then the output completes. */
+  complete(): void {
+    this.done = true;
+    // No more text can extend the tail: its units are like the others now.
+    for (const piece of this.splitter.end()) this.enqueue(piece);
+    this.wake();
+  }
+
+  private deadlineAt(offset: number): number {
+    return this.arrivals.at(offset) + this.settings.maxLag;
+  }
+
+  private enqueue(text: string): void {
+    const deadline = this.deadlineAt(this.split);
+    this.split += text.length;
+    this.queue.add(text, deadline);
+  }
+
+  /** The tail, given up on (its deadline came): half a surrogate pair stays held. */
+  private takeTail(final = false): string {
+    const tail = this.splitter.flush(!final);
+    this.split += tail.length;
+    return tail;
+  }
+
+  /** What to release at `now`: what would be late at the next tick, and a share of the rest. */
+  private release(now: number): string {
+    const queue = this.queue;
+    const tail = this.splitter.pending();
+    // Every complete unit precedes the tail, so none has a later deadline.
+    if (tail !== '' && this.deadlineAt(this.split) <= now) {
+      return queue.take(queue.size) + this.takeTail();
+    }
+    return queue.take(queue.dueAt(now, this.settings.interval));
+  }
+
+  /** Releases what is due now; returns the delay to the next tick, undefined for none. */
+  private tick(): number | undefined {
+    const now = this.settings.scheduler.now();
+    this.ticking = true;
+    try {
+      const text = this.release(now);
+      if (text !== '') this.subscriber.next(text);
+    } finally {
+      this.ticking = false;
+    }
+    if (this.subscriber.closed) return undefined;
+    if (this.queue.size > 0) {
+      // Every unit left is due at the next tick or later.
+      this.timerForTail = false;
+      return this.settings.interval;
+    }
+    const pending = this.splitter.pending();
+    if (pending !== '' && !(pending.length === 1 && endsInHighSurrogate(pending))) {
+      // Nothing to release until the tail completes or its deadline comes.
+      this.timerForTail = true;
+      const wait = this.deadlineAt(this.split) - now;
+      return Number.isFinite(wait) ? wait : undefined;
+    }
+    if (this.done) this.subscriber.complete();
+    return undefined;
+  }
+
+  private stopTimer(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  /** Ticks now, unless the ticker already runs (a reentrant call is picked up by the tick). */
+  private wake(): void {
+    if (this.ticking) return;
+    if (this.timer && (this.queue.size === 0 || !this.timerForTail)) return;
+    this.stopTimer();
+    const delay = this.tick();
+    if (delay === undefined || this.subscriber.closed) return;
+    this.timer = this.settings.scheduler.schedule(Typewriter.run, delay, this);
+    this.subscription.add(this.timer);
+  }
+
+  /** One action for the whole run of the ticker: it reschedules itself while text is queued. */
+  private static run(this: SchedulerAction<Typewriter>, typewriter?: Typewriter): void {
+    const delay = typewriter!.tick();
+    if (delay !== undefined) return void this.schedule(typewriter, delay);
+    // The run is over: let go of the action, or a long stream would collect one per run.
+    typewriter!.timer = undefined;
+    typewriter!.subscription.remove(this);
+  }
 }
 
 /**
@@ -128,163 +308,7 @@ export function smoothText(config: SmoothTextConfig): OperatorFunction<string, s
     flushOnError = false,
     scheduler = asyncScheduler,
   } = config;
+  const settings: Settings = { maxLag, unit, interval, locale, flushOnError, scheduler };
 
-  return (source) =>
-    new Observable<string>((subscriber) => {
-      // Holds the upstream subscription and the ticker.
-      const subscription = new Subscription();
-      const splitter = createUnitSplitter(unit, locale);
-      const arrivals = new Arrivals();
-      const batches: Batch[] = [];
-      let head = 0; // The first batch with units left.
-      let queued = 0; // Complete units queued, not counting the splitter's tail.
-      let split = 0; // Characters the splitter has handed out; its tail starts there.
-      let done = false;
-      let timer: Subscription | undefined;
-      let timerForTail = false; // Whether the ticker only waits for the tail's deadline.
-      let ticking = false;
-
-      const deadlineAt = (offset: number) => arrivals.at(offset) + maxLag;
-
-      const enqueue = (text: string) => {
-        const deadline = deadlineAt(split);
-        split += text.length;
-        const last = batches[batches.length - 1];
-        if (last && head < batches.length && last.deadline === deadline) last.units.push(text);
-        else batches.push({ deadline, units: [text], next: 0 });
-        queued++;
-      };
-
-      const take = (count: number): string => {
-        let text = '';
-        while (count > 0) {
-          const batch = batches[head]!;
-          const n = Math.min(count, batch.units.length - batch.next);
-          text += batch.units.slice(batch.next, batch.next + n).join('');
-          batch.next += n;
-          count -= n;
-          queued -= n;
-          if (batch.next === batch.units.length) head++;
-        }
-        if (head > 64 && head * 2 > batches.length) {
-          batches.splice(0, head);
-          head = 0;
-        }
-        return text;
-      };
-
-      /** The tail, given up on (its deadline came): half a surrogate pair stays held. */
-      const takeTail = (final = false) => {
-        const tail = splitter.flush(!final);
-        split += tail.length;
-        return tail;
-      };
-
-      /** What to release at `now`: what would be late at the next tick, and a share of the rest. */
-      const release = (now: number): string => {
-        const tail = splitter.pending();
-        // Every complete unit precedes the tail, so none has a later deadline.
-        if (tail !== '' && deadlineAt(split) <= now) return take(queued) + takeTail();
-        // Ticks stay `interval` apart while the ticker runs: a unit due before the next one goes
-        // now, early, rather than on a tick of its own that would break the rhythm.
-        let due = 0;
-        let i = head;
-        for (; i < batches.length && batches[i]!.deadline < now + interval; i++) {
-          due += batches[i]!.units.length - batches[i]!.next;
-        }
-        if (i === batches.length) return take(due);
-        // The first `waiting` units have the ticks from now to their deadline to go out in:
-        // releasing `rate` per tick meets that deadline if rate >= waiting / ticks. The largest
-        // such bound over all deadlines is the slowest steady pace that drains the backlog in
-        // time, without a jump at the last moment.
-        let waiting = 0;
-        let rate = 1;
-        for (; i < batches.length; i++) {
-          const batch = batches[i]!;
-          waiting += batch.units.length - batch.next;
-          const ticks = Math.floor((batch.deadline - now) / interval) + 1;
-          rate = Math.max(rate, Math.ceil(waiting / ticks));
-        }
-        return take(due + Math.min(rate, waiting));
-      };
-
-      /** Releases what is due now; returns the delay to the next tick, undefined for none. */
-      const tick = (): number | undefined => {
-        const now = scheduler.now();
-        ticking = true;
-        try {
-          const text = release(now);
-          if (text !== '') subscriber.next(text);
-        } finally {
-          ticking = false;
-        }
-        if (subscriber.closed) return undefined;
-        if (queued > 0) {
-          // Every unit left is due at the next tick or later.
-          timerForTail = false;
-          return interval;
-        }
-        const pending = splitter.pending();
-        if (pending !== '' && !(pending.length === 1 && endsInHighSurrogate(pending))) {
-          // Nothing to release until the tail completes or its deadline comes.
-          timerForTail = true;
-          const wait = deadlineAt(split) - now;
-          return Number.isFinite(wait) ? wait : undefined;
-        }
-        if (done) subscriber.complete();
-        return undefined;
-      };
-
-      const stopTimer = () => {
-        timer?.unsubscribe();
-        timer = undefined;
-      };
-
-      // One action for the whole run of the ticker: it reschedules itself while text is queued.
-      function work(this: SchedulerAction<unknown>) {
-        const delay = tick();
-        if (delay !== undefined) return void this.schedule(undefined, delay);
-        // The run is over: let go of the action, or a long stream would collect one per run.
-        timer = undefined;
-        subscription.remove(this);
-      }
-
-      /** Ticks now, unless the ticker already runs (a reentrant call is picked up by the tick). */
-      const wake = () => {
-        if (ticking) return;
-        if (timer && (queued === 0 || !timerForTail)) return;
-        stopTimer();
-        const delay = tick();
-        if (delay === undefined || subscriber.closed) return;
-        timer = scheduler.schedule(work, delay);
-        subscription.add(timer);
-      };
-
-      subscription.add(
-        source.subscribe({
-          next(text) {
-            if (text === '') return;
-            if (maxLag === 0) return subscriber.next(text);
-            arrivals.add(text.length, scheduler.now());
-            for (const piece of splitter.push(text)) enqueue(piece);
-            wake();
-          },
-          error(error: unknown) {
-            stopTimer();
-            if (flushOnError) {
-              const text = take(queued) + takeTail(true);
-              if (text !== '') subscriber.next(text);
-            }
-            subscriber.error(error);
-          },
-          complete() {
-            done = true;
-            // No more text can extend the tail: its units are like the others now.
-            for (const piece of splitter.end()) enqueue(piece);
-            wake();
-          },
-        }),
-      );
-      return subscription;
-    });
+  return engineOperator((subscriber) => new Typewriter(subscriber, settings));
 }

@@ -1,13 +1,14 @@
 import {
-  Observable,
+  Subscription,
   animationFrameScheduler,
   asyncScheduler,
   type OperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
-  type Subscription,
+  type Subscriber,
 } from 'rxjs';
-import { endsInHighSurrogate } from '../text/units';
+import { SurrogateHold } from '../text/surrogate-hold';
+import { engineOperator, type OperatorEngine } from './engine-internals';
 
 /** Options of {@link throttleText}. */
 export interface ThrottleTextConfig {
@@ -63,6 +64,131 @@ function checkConfig(config: ThrottleTextConfig): void {
   }
 }
 
+/** The settings of one {@link throttleText}, worked out from its config. */
+interface Settings {
+  scheduler: SchedulerLike;
+  /** The delay of one window step. */
+  delay: number;
+  /** How many steps make a window. */
+  steps: number;
+  snapshot: boolean;
+  flushOnError: boolean;
+}
+
+/**
+ * The engine of {@link throttleText} for one subscription: holds the text that arrives inside a
+ * window, and runs the window's action, which emits it to `subscriber` when the window ends.
+ */
+class TextThrottle implements OperatorEngine<string> {
+  /** Holds the upstream subscription, and cancels the open window. */
+  readonly subscription = new Subscription(() => this.cancel());
+  // Text held for the end of the current window. An array, so that a burst of many small chunks
+  // costs one join per emission rather than a copy per chunk.
+  private held: string[] = [];
+  // The high surrogate that ended the text last taken out of `held`: it goes in front of the
+  // next text, so that the two halves of a pair are emitted together.
+  private readonly half = new SurrogateHold();
+  // Everything emitted so far, in snapshot mode only.
+  private total = '';
+  // Whether a window is open, and its action (for cancelling). No action exists while quiet.
+  private open = false;
+  private timer: Subscription | undefined;
+  /** The steps left in the open window, counting the one under way. */
+  private stepsLeft = 0;
+
+  constructor(
+    private readonly subscriber: Subscriber<string>,
+    private readonly settings: Settings,
+  ) {}
+
+  /** A piece of text from the source. */
+  next(text: string): void {
+    if (text === '') return;
+    this.held.push(text);
+    if (this.open) return;
+    const leading = this.takeHeld();
+    if (leading === '') return; // half a pair: it waits for the rest
+    // Leading edge: open the window first (same reason as in windowEnd), then emit.
+    this.open = true;
+    this.stepsLeft = this.settings.steps;
+    const action = this.settings.scheduler.schedule(TextThrottle.step, this.settings.delay, this);
+    // A synchronous scheduler may have run the whole window inside schedule() already.
+    if (this.open) this.timer = action;
+    this.emit(leading);
+  }
+
+  /** The source failed: the held text is dropped, or emitted first with `flushOnError`. */
+  error(error: unknown): void {
+    if (this.settings.flushOnError) this.flush();
+    else this.cancel();
+    this.subscriber.error(error);
+  }
+
+  /** The source completed: the held text goes out at once, then the output completes. */
+  complete(): void {
+    this.flush();
+    this.subscriber.complete();
+  }
+
+  /** Cancels the open window, if any. */
+  private cancel(): void {
+    this.open = false;
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  /** The held text, without a trailing high surrogate (kept in `half`); may be ''. */
+  private takeHeld(): string {
+    const held = this.held;
+    this.held = [];
+    return this.half.take(held.length === 1 ? held[0]! : held.join(''));
+  }
+
+  private emit(text: string): void {
+    if (this.settings.snapshot) {
+      // The one new string per emission; earlier snapshots are never copied again.
+      this.total += text;
+      this.subscriber.next(this.total);
+    } else {
+      this.subscriber.next(text);
+    }
+  }
+
+  private flush(): void {
+    this.cancel();
+    // No more text will come: a half still held was lone, and goes out as it is.
+    const text = this.takeHeld() + this.half.release();
+    if (text !== '') this.emit(text);
+  }
+
+  /** The end of a window: emits what was held and opens the next window, or closes. */
+  private windowEnd(action: SchedulerAction<TextThrottle>): void {
+    const text = this.held.length === 0 ? '' : this.takeHeld();
+    if (text === '') {
+      // Nothing held, or only half a pair, whose other half opens the next window.
+      this.open = false;
+      this.timer = undefined;
+      return;
+    }
+    // Reopen before emitting, so that text a consumer pushes back into the source while
+    // handling this emission is held for the next window rather than emitted out of order.
+    this.stepsLeft = this.settings.steps;
+    action.schedule(this, this.settings.delay);
+    this.emit(text);
+  }
+
+  // One action per open window: it counts down the frames, then either emits what was held
+  // and reschedules itself for the next window, or lets the window close.
+  private static step(this: SchedulerAction<TextThrottle>, throttle?: TextThrottle): void {
+    if (throttle!.stepsLeft > 1) {
+      throttle!.stepsLeft--;
+      this.schedule(throttle, 0);
+      return;
+    }
+    throttle!.windowEnd(this);
+  }
+}
+
 /**
  * Coalesces streamed text so that a fast stream does not cause one render per chunk. Unlike
  * `throttleTime`, nothing is ever dropped: text that arrives inside a window is concatenated and
@@ -108,114 +234,17 @@ function checkConfig(config: ThrottleTextConfig): void {
 export function throttleText(config: ThrottleTextConfig = {}): OperatorFunction<string, string> {
   checkConfig(config);
   const { frames, mode = 'delta', flushOnError = false } = config;
-  const scheduler =
-    config.scheduler ?? (frames === undefined ? asyncScheduler : animationFrameScheduler);
-  // In frames mode the window is counted down one zero-delay step at a time: on
-  // animationFrameScheduler each such step waits for the next requestAnimationFrame, whereas a
-  // delay > 0 would fall back to setInterval and lose the frame alignment.
-  const delay = frames === undefined ? (config.interval ?? 50) : 0;
-  const steps = frames ?? 1;
-  const snapshot = mode === 'snapshot';
+  const settings: Settings = {
+    scheduler:
+      config.scheduler ?? (frames === undefined ? asyncScheduler : animationFrameScheduler),
+    // In frames mode the window is counted down one zero-delay step at a time: on
+    // animationFrameScheduler each such step waits for the next requestAnimationFrame, whereas
+    // a delay > 0 would fall back to setInterval and lose the frame alignment.
+    delay: frames === undefined ? (config.interval ?? 50) : 0,
+    steps: frames ?? 1,
+    snapshot: mode === 'snapshot',
+    flushOnError,
+  };
 
-  return (source) =>
-    new Observable<string>((subscriber) => {
-      // Text held for the end of the current window. An array, so that a burst of many small
-      // chunks costs one join per emission rather than a copy per chunk.
-      let held: string[] = [];
-      // The high surrogate that ended the text last taken out of `held`: it goes in front of the
-      // next text, so that the two halves of a pair are emitted together.
-      let half = '';
-      // Everything emitted so far, in snapshot mode only.
-      let total = '';
-      // Whether a window is open, and its action (for cancelling). No action exists while quiet.
-      let open = false;
-      let timer: Subscription | undefined;
-
-      /** The held text, without a trailing high surrogate (kept in `half`); may be ''. */
-      const takeHeld = (): string => {
-        let text = held.length === 1 ? held[0]! : held.join('');
-        held = [];
-        if (half !== '') {
-          text = half + text;
-          half = '';
-        }
-        if (!endsInHighSurrogate(text)) return text;
-        half = text.slice(-1);
-        return text.slice(0, -1);
-      };
-
-      const emit = (text: string) => {
-        if (snapshot) {
-          // The one new string per emission; earlier snapshots are never copied again.
-          total += text;
-          subscriber.next(total);
-        } else {
-          subscriber.next(text);
-        }
-      };
-
-      // One action per open window: it counts down the frames, then either emits what was held
-      // and reschedules itself for the next window, or lets the window close.
-      function windowEnd(this: SchedulerAction<number>, remaining = steps) {
-        if (remaining > 1) {
-          this.schedule(remaining - 1, 0);
-          return;
-        }
-        const text = held.length === 0 ? '' : takeHeld();
-        if (text === '') {
-          // Nothing held, or only half a pair, whose other half opens the next window.
-          open = false;
-          timer = undefined;
-          return;
-        }
-        // Reopen before emitting, so that text a consumer pushes back into the source while
-        // handling this emission is held for the next window rather than emitted out of order.
-        this.schedule(steps, delay);
-        emit(text);
-      }
-
-      const cancel = () => {
-        open = false;
-        timer?.unsubscribe();
-        timer = undefined;
-      };
-
-      const flush = () => {
-        cancel();
-        // No more text will come: a half still held was lone, and goes out as it is.
-        const text = takeHeld() + half;
-        half = '';
-        if (text !== '') emit(text);
-      };
-
-      const subscription = source.subscribe({
-        next(text) {
-          if (text === '') return;
-          held.push(text);
-          if (open) return;
-          const leading = takeHeld();
-          if (leading === '') return; // half a pair: it waits for the rest
-          // Leading edge: open the window first (same reason as in windowEnd), then emit.
-          open = true;
-          const action = scheduler.schedule(windowEnd, delay, steps);
-          // A synchronous scheduler may have run the whole window inside schedule() already.
-          if (open) timer = action;
-          emit(leading);
-        },
-        error(error: unknown) {
-          if (flushOnError) flush();
-          else cancel();
-          subscriber.error(error);
-        },
-        complete() {
-          flush();
-          subscriber.complete();
-        },
-      });
-
-      return () => {
-        subscription.unsubscribe();
-        cancel();
-      };
-    });
+  return engineOperator((subscriber) => new TextThrottle(subscriber, settings));
 }

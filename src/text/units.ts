@@ -70,8 +70,6 @@ export interface UnitSplitter {
 /** How much incomplete text a splitter holds before it gives it up as it is (UTF-16 units). */
 export const DEFAULT_MAX_HELD = 4096;
 
-export { endsInHighSurrogate } from './code-points';
-
 function cutEngine(by: TextUnit, locale: string | undefined): CutEngine {
   if (by instanceof RegExp) return regexpCuts(by);
   switch (by) {

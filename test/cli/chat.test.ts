@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { lastValueFrom } from 'rxjs';
-import { printable } from '../../src/cli/chat';
+import { printable } from '../../src/cli/terminal';
 import { startMockServer, type MockServer } from '../../src/mock-server';
 import { createChatClient } from '../../src/node';
 import { makeChunk, makeUsage, makeUsageChunk, sseWire } from '../../src/testing';

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatResult, inspectFile, runInspect, UsageError } from '../../src/cli/inspect';
+import { formatResult, inspectFile, runInspect } from '../../src/cli/inspect';
+import { UsageError } from '../../src/cli/usage-error';
 import { RX_CHAT_ERROR_CODES } from '../../src/errors';
 
 const root = resolve(__dirname, '../..');

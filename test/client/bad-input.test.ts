@@ -111,6 +111,7 @@ describe('bad input fails at once with validation_error, and nothing is sent', (
     ['a NaN timeout', { timeout: { headers: NaN } }, /timeout\.headers .* got NaN/],
     ['a timeout no timer can wait', { timeout: { total: 2 ** 31 } }, /timeout\.total/],
     ['a timeout that is a number', { timeout: 5000 }, /timeout must be an object or false/],
+    ['an endsData that is not a function', { timeout: { endsData: 1 } }, /timeout\.endsData/],
     ['negative maxRetries', { retry: { maxRetries: -1 } }, /retry\.maxRetries .* got -1/],
     ['fractional maxRetries', { retry: { maxRetries: 1.5 } }, /retry\.maxRetries/],
     ['a jitter above 1', { retry: { jitter: 2 } }, /retry\.jitter/],

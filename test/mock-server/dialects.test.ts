@@ -7,14 +7,13 @@ import {
 } from '../../src/mock-server';
 import { tokenize } from '../../src/mock-server/answers';
 import {
-  createChatClient,
   finalCompletion,
-  undiciTransport,
   type ChatClientOptions,
   type ChatCompletionChunk,
   type ChatRequest,
   type ToolCall,
 } from '../../src/node';
+import { mockClient } from './mock-clients';
 
 // The real rxchat client against the real mock server: whatever the dialect, the pipeline must
 // read the same deterministic answer.
@@ -25,14 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const client = (options: ChatClientOptions = {}) =>
-  createChatClient({
-    baseURL: server.url,
-    apiKey: 'sk-mock',
-    transport: undiciTransport(),
-    retry: false,
-    ...options,
-  });
+const client = (options: ChatClientOptions = {}) => mockClient(server, options);
 
 const ask = (prompt: string, extra: Partial<ChatRequest> = {}): ChatRequest => ({
   model: 'mock-1',

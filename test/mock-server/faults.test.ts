@@ -1,15 +1,15 @@
 import { lastValueFrom, type Observable } from 'rxjs';
-import { mockAnswerText, startMockServer, type MockServer } from '../../src/mock-server';
+import { mockAnswerText, type MockServer } from '../../src/mock-server';
 import { tokenize } from '../../src/mock-server/answers';
-import { parseFault, parseFaults, scriptStream } from '../../src/mock-server/faults';
+import { parseFault, parseFaults } from '../../src/mock-server/faults';
+import { scriptStream } from '../../src/mock-server/stream-script';
 import {
-  createChatClient,
   RxChatError,
-  undiciTransport,
   type ChatClientOptions,
   type ChatCompletion,
   type ChatRequest,
 } from '../../src/node';
+import { mockClient, serversClosedAfterEach } from './mock-clients';
 import { settlesWithin } from '../helpers/loopback';
 
 // Every fault, injected by a real server, and the outcome the real rxchat client reports.
@@ -18,25 +18,11 @@ const prompt = 'Count to ten please';
 const request: ChatRequest = { model: 'mock-1', messages: [{ role: 'user', content: prompt }] };
 const tokens = tokenize(mockAnswerText(prompt));
 
-const servers: MockServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(fault?: string | string[]) {
-  const server = await startMockServer({ fault, apiKey: 'sk-mock' });
-  servers.push(server);
-  return server;
-}
+const startServer = serversClosedAfterEach();
+const serve = (fault?: string | string[]) => startServer({ fault, apiKey: 'sk-mock' });
 
 const clientOf = (server: MockServer, options: ChatClientOptions = {}) =>
-  createChatClient({
-    baseURL: server.url,
-    apiKey: 'sk-mock',
-    transport: undiciTransport(),
-    retry: { maxRetries: 2, baseDelay: 1, maxDelay: 5 },
-    ...options,
-  });
+  mockClient(server, { retry: { maxRetries: 2, baseDelay: 1, maxDelay: 5 }, ...options });
 
 async function failure(source: Observable<ChatCompletion>): Promise<RxChatError> {
   try {

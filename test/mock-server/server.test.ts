@@ -10,16 +10,15 @@ import { tokenize } from '../../src/mock-server/answers';
 import { createPacer, resolvePace } from '../../src/mock-server/pacing';
 import {
   contentDeltas,
-  createChatClient,
   fetchTransport,
   finalCompletion,
   RxChatError,
   undiciTransport,
-  type ChatClientOptions,
   type ChatRequest,
 } from '../../src/node';
 import { delay, settlesWithin } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
+import { mockClient, serversClosedAfterEach } from './mock-clients';
 
 // The server itself: routes, errors, recording, connections, pacing, cancellation, and a close()
 // that leaves nothing behind.
@@ -28,24 +27,8 @@ const request: ChatRequest = { model: 'mock-1', messages: [{ role: 'user', conte
 
 expectNothingLeftOpen();
 
-const servers: MockServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-async function serve(options: MockServerOptions = {}) {
-  const server = await startMockServer(options);
-  servers.push(server);
-  return server;
-}
-
-const clientOf = (server: MockServer, options: ChatClientOptions = {}) =>
-  createChatClient({
-    baseURL: server.url,
-    apiKey: 'sk-mock',
-    transport: undiciTransport(),
-    retry: false,
-    ...options,
-  });
+const serve = serversClosedAfterEach();
+const clientOf = mockClient;
 
 async function failure(source: ReturnType<ReturnType<typeof clientOf>['complete']>) {
   try {

@@ -141,6 +141,84 @@ describe('chatTimeout', () => {
     });
   });
 
+  describe('endsData', () => {
+    const errorResponse: ChatStreamEvent = {
+      type: 'response',
+      status: 401,
+      headers: {},
+      requestId: null,
+    };
+
+    it('by default, lets a response with an error status end the firstChunk and idle phases', () => {
+      const ts = testScheduler();
+      const { scheduler, scheduled } = tracking(ts);
+      ts.run(({ cold, expectObservable }) => {
+        const source = cold('-x 100ms |', { x: errorResponse });
+        expectObservable(
+          source.pipe(chatTimeout({ firstChunk: 5, idle: 10, total: 200, scheduler })),
+        ).toBe('-x 100ms |', { x: errorResponse });
+      });
+      // firstChunk, idle and total, none of them rescheduled.
+      expect(scheduled).toHaveLength(3);
+    });
+
+    it('leaves headers and total running after such an event', () => {
+      testScheduler().run(({ cold, expectObservable }) => {
+        const source = cold('-x 100ms |', { x: errorResponse });
+        expectObservable(source.pipe(chatTimeout({ idle: 10, total: 50 }))).toBe(
+          '-x 48ms #',
+          { x: errorResponse },
+          timeout('total', 'The stream did not finish within 50 ms (total timeout)'),
+        );
+      });
+    });
+
+    it('asks the given predicate instead, and never after it said yes', () => {
+      const asked: ChatStreamEvent['type'][] = [];
+      const endsData = (event: ChatStreamEvent) => {
+        asked.push(event.type);
+        return event.type === 'usage';
+      };
+      testScheduler().run(({ cold, expectObservable }) => {
+        // The error response is data as far as this predicate goes: idle still runs.
+        const source = cold('-x 20ms |', { x: errorResponse });
+        expectObservable(source.pipe(chatTimeout({ idle: 10, endsData }))).toBe(
+          '-x 9ms #',
+          { x: errorResponse },
+          timeout('idle', 'No data for 10 ms (idle timeout; keep-alive comments do not count)'),
+        );
+        const ended = cold('-a-u-a 50ms |', values);
+        expectObservable(ended.pipe(chatTimeout({ idle: 10, endsData }))).toBe(
+          '-a-u-a 50ms |',
+          values,
+        );
+      });
+      expect(asked).toEqual(['response', 'chunk', 'usage']);
+    });
+
+    it('fails the stream with what the predicate throws, unsubscribing from the source', () => {
+      const thrown = new Error('bad predicate');
+      testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+        const source = cold('-r-a|', values);
+        const endsData = () => {
+          throw thrown;
+        };
+        expectObservable(source.pipe(chatTimeout({ idle: 10, endsData }))).toBe(
+          '-#',
+          undefined,
+          thrown,
+        );
+        expectSubscriptions(source.subscriptions).toBe('^!');
+      });
+    });
+
+    it('throws a TypeError for an endsData that is not a function', () => {
+      const endsData = true as unknown as () => boolean;
+      expect(() => chatTimeout({ endsData })).toThrow(TypeError);
+      expect(() => chatTimeout({ endsData })).toThrow('chatTimeout: endsData must be a function');
+    });
+  });
+
   describe('total', () => {
     it('fails a stream still running at the limit, and is not retryable', () => {
       testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {

@@ -8,6 +8,7 @@ import {
   retryBeforeOutput,
   type RetryConfig,
 } from '../operators/retry-before-output';
+import { isErrorResponse, isNotResponseEvent } from '../operators/response-internals';
 import { DEFAULT_MAX_EVENT_BYTES } from '../sse/decode-sse';
 import type { ChatTransport } from '../transport/types';
 import { abortWith } from './abort';
@@ -105,7 +106,7 @@ export interface ChatClient {
  * Builds a client. Used by `createChatClient` from `rxchat` (fetch by default) and `rxchat/node`
  * (undici by default).
  */
-export function createClient(
+export function buildChatClient(
   options: ChatClientOptions,
   defaultTransport: () => ChatTransport,
 ): ChatClient {
@@ -163,12 +164,19 @@ export function createClient(
       // The idle timeout reads the clock once per body piece, not once per chunk.
       const clock = attemptLimited ? new PieceClock(responseOptions.scheduler) : undefined;
       let events = attemptEvents(transport, httpRequest, responseOptions, clock, showHeaders);
-      if (clock) events = events.pipe(chatTimeoutWith(perAttempt, clock.clock));
+      // The client tells the generic operators what its events mean: a `response` event with
+      // an error status ends the data phases; `response` events are metadata, not output.
+      if (clock) {
+        events = events.pipe(
+          chatTimeoutWith({ endsData: isErrorResponse, ...perAttempt }, clock.clock),
+        );
+      }
       if (retry) {
         // shouldRetry (perhaps the caller's) only ever sees an error without secrets.
         const shouldRetry = retry.shouldRetry ?? isRetryableError;
         events = events.pipe(
           retryBeforeOutput({
+            isOutput: isNotResponseEvent,
             ...retry,
             shouldRetry: (error, attempt) => shouldRetry(redactError(error, secrets), attempt),
           }),
@@ -198,8 +206,8 @@ export function createClient(
       headers,
       isSecretHeader,
       secrets: secretsOf(options.apiKey, headers, httpTarget, isSecretHeader),
-      timeout: pick(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT),
-      retry: pick(perRequest.retry, options.retry, {}),
+      timeout: layeredConfig(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT),
+      retry: layeredConfig(perRequest.retry, options.retry, {}),
     };
   };
 
@@ -251,8 +259,11 @@ function settleErrors(secrets: readonly string[]): MonoTypeOperatorFunction<Chat
     });
 }
 
-/** Later layers refine earlier ones field by field; `false` turns the feature off. */
-function pick<T extends object>(
+/**
+ * A feature's config from its layers (per request, client, default): later layers refine earlier
+ * ones field by field; `false` turns the feature off.
+ */
+function layeredConfig<T extends object>(
   perRequest: T | false | undefined,
   client: T | false | undefined,
   fallback: T,

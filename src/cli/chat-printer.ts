@@ -1,0 +1,135 @@
+import { RxChatError, type ToolCall, type Usage } from '../node';
+import type { ChatFormat } from './chat-command';
+import type { ChatView } from './chat-views';
+import { errorLine, usageLine } from './status-lines';
+import { dim, printable, startSpinner, type Terminal } from './terminal';
+import { toolCallText } from './tool-call-text';
+
+/** Exit codes of `rxchat chat`. */
+export const EXIT = { ok: 0, failed: 1, interrupted: 130 } as const;
+
+/**
+ * The engine of {@link printChat}: writes one run of `rxchat chat` to the terminal and ends it
+ * with its exit code. The answer goes to stdout; reasoning (dimmed), messages and the usage line
+ * go to stderr. Both may be the same terminal, so it keeps track of where the last line ended,
+ * and reasoning, answer and messages never run into each other. After the run has ended it
+ * writes nothing more.
+ */
+export class ChatPrinter {
+  /** Whether the last thing written, to either stream, ended a line. */
+  private atLineStart = true;
+  /** Whether the last thing written was reasoning whose line is still open on stderr. */
+  private reasoningOpen = false;
+  /** Whether anything went to stdout. */
+  private wroteStdout = false;
+  private usage: Usage | null = null;
+  private ended = false;
+  private readonly spinner: { stop(): void };
+
+  constructor(
+    private readonly terminal: Terminal,
+    format: ChatFormat,
+    /** Called once, when the run ends: the request is to stop and the process to exit. */
+    private readonly onEnd: (exitCode: number) => void,
+  ) {
+    // json and ndjson are read by programs: nothing to watch while waiting.
+    this.spinner = format === 'text' ? startSpinner(terminal) : { stop: () => undefined };
+  }
+
+  /** Shows one view of the stream. */
+  show(view: ChatView): void {
+    switch (view.type) {
+      case 'reasoning':
+        return this.writeReasoning(view.text);
+      case 'answer':
+        return this.writeOut(view.text);
+      case 'tool-call':
+        return this.writeToolCall(view.call);
+      case 'completion':
+        return this.writeOut(`${JSON.stringify(view.completion, null, 2)}\n`);
+      case 'event':
+        return this.writeOut(`${JSON.stringify(view.event)}\n`);
+      case 'usage':
+        this.usage = view.usage;
+    }
+  }
+
+  /** The stream completed: ends the answer's line, prints the usage line and exits 0. */
+  succeed(): void {
+    this.endAnswerLine();
+    this.say(usageLine(this.usage));
+    this.end(EXIT.ok);
+  }
+
+  /**
+   * The stream failed, after its views showed what had arrived: prints the error line, and the
+   * usage the server reported before failing (it was billed), then exits 1.
+   */
+  fail(error: unknown): void {
+    this.endAnswerLine();
+    this.say(errorLine(error));
+    const billed = RxChatError.isInstance(error) ? error.usage : null;
+    if (billed) this.say(usageLine(billed));
+    this.end(EXIT.failed);
+  }
+
+  /** Ctrl-C: says so and exits 130 (a second one is `main`'s to handle: it exits at once). */
+  interrupt(): void {
+    if (this.ended) return;
+    this.say('rxchat: interrupted');
+    this.end(EXIT.interrupted);
+  }
+
+  /** The reader of stdout went away (`| head`): end quietly. */
+  outputClosed(): void {
+    this.end(EXIT.ok);
+  }
+
+  private end(exitCode: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.spinner.stop();
+    this.onEnd(exitCode);
+  }
+
+  /** Text for stdout; model text is stripped of control codes on a terminal. */
+  private writeOut(text: string): void {
+    if (text === '') return;
+    this.spinner.stop();
+    if (this.reasoningOpen) {
+      this.terminal.error('\n');
+      this.reasoningOpen = false;
+    }
+    this.terminal.write(this.terminal.outputIsTTY ? printable(text) : text);
+    this.wroteStdout = true;
+    this.atLineStart = text.endsWith('\n');
+  }
+
+  private writeReasoning(text: string): void {
+    this.spinner.stop();
+    const { terminal } = this;
+    terminal.error(dim(terminal, terminal.errorIsTTY ? printable(text) : text));
+    this.reasoningOpen = !text.endsWith('\n');
+    this.atLineStart = !this.reasoningOpen;
+  }
+
+  /** `[tool call] get_weather({"city":"Paris"}) id=call_1`, on a line of its own. */
+  private writeToolCall(call: ToolCall): void {
+    const { name, input } = toolCallText(call);
+    if (!this.atLineStart) this.writeOut('\n');
+    this.writeOut(`[tool call] ${name}(${input}) id=${call.id}\n`);
+  }
+
+  /** The answer's last line ends with a newline, so the shell prompt starts on its own line. */
+  private endAnswerLine(): void {
+    if (this.wroteStdout && !this.atLineStart) this.writeOut('\n');
+  }
+
+  /** A message on stderr, on a line of its own. */
+  private say(line: string): void {
+    this.spinner.stop();
+    this.terminal.error(`${this.atLineStart ? '' : '\n'}${line}\n`);
+    this.atLineStart = true;
+    this.reasoningOpen = false;
+  }
+}

@@ -1,0 +1,152 @@
+import { concat, defer, from, lastValueFrom, Observable, throwError, toArray } from 'rxjs';
+import { chatViews, type ChatView } from '../../src/cli/chat-views';
+import type { ChatFormat } from '../../src/cli/chat-command';
+import { RxChatError, type ChatStreamEvent } from '../../src/node';
+import { makeChunk, makeUsage } from '../../src/testing';
+
+// chatViews composes the public operators over one subscription; these run it in-process, with
+// no server: what each format shows, in which order, and what a failure leaves behind.
+
+const smile = '\u{1F600}';
+const [high, low] = [smile[0]!, smile[1]!];
+const usage = makeUsage(3, 4);
+
+const chunk = (options: Parameters<typeof makeChunk>[0]): ChatStreamEvent => ({
+  type: 'chunk',
+  chunk: makeChunk(options),
+});
+
+const answered: ChatStreamEvent[] = [
+  chunk({ role: 'assistant', reasoning: `think ${high}` }),
+  chunk({ reasoning: `${low} ok`, content: 'Hi' }),
+  chunk({
+    toolCalls: [{ index: 0, id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+    finishReason: 'tool_calls',
+  }),
+  { type: 'usage', usage },
+];
+
+/** The views of `events` followed by the error they fail with, if any. */
+async function viewsOf(format: ChatFormat, events: Observable<ChatStreamEvent>) {
+  const seen: (ChatView | { failed: unknown })[] = [];
+  await new Promise<void>((done) =>
+    events.pipe(chatViews(format)).subscribe({
+      next: (view) => seen.push(view),
+      error: (failed: unknown) => {
+        seen.push({ failed });
+        done();
+      },
+      complete: () => done(),
+    }),
+  );
+  return seen;
+}
+
+const failed = new RxChatError('stream_error', 'boom');
+
+describe('chatViews', () => {
+  it('feeds every view from one subscription (one request)', async () => {
+    let subscriptions = 0;
+    const events = defer(() => {
+      subscriptions++;
+      return from(answered);
+    });
+    for (const format of ['text', 'json', 'ndjson'] as const) {
+      subscriptions = 0;
+      await viewsOf(format, events);
+      expect([format, subscriptions]).toEqual([format, 1]);
+    }
+  });
+
+  it('text: reasoning before the answer of the same chunk, tool calls once complete, usage', async () => {
+    expect(await viewsOf('text', from(answered))).toEqual([
+      { type: 'reasoning', text: 'think ' },
+      { type: 'reasoning', text: `${smile} ok` },
+      { type: 'answer', text: 'Hi' },
+      {
+        type: 'tool-call',
+        call: { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } },
+      },
+      { type: 'usage', usage },
+    ]);
+  });
+
+  it('text: a failure still gets the half emoji each view held back, then fails once', async () => {
+    const events = concat(
+      from([chunk({ reasoning: `r ${high}` }), chunk({ content: `Hi ${high}` })]),
+      throwError(() => failed),
+    );
+    expect(await viewsOf('text', events)).toEqual([
+      { type: 'reasoning', text: 'r ' },
+      { type: 'answer', text: 'Hi ' },
+      { type: 'reasoning', text: high },
+      { type: 'answer', text: high },
+      { failed },
+    ]);
+  });
+
+  it('json: the final completion, or the partial one before the failure', async () => {
+    // The usage view speaks at the usage event, the completion at the end.
+    const [reported, done] = await viewsOf('json', from(answered));
+    expect(reported).toEqual({ type: 'usage', usage });
+    expect(done).toMatchObject({
+      type: 'completion',
+      completion: { choices: [{ message: { content: 'Hi', reasoning: `think ${smile} ok` } }] },
+    });
+    expect((done as { completion: { usage: unknown } }).completion.usage).toEqual(usage);
+
+    const cut = await viewsOf(
+      'json',
+      concat(
+        from([chunk({ content: 'part' })]),
+        throwError(() => failed),
+      ),
+    );
+    expect(cut).toMatchObject([
+      { type: 'completion', completion: { choices: [{ message: { content: 'part' } }] } },
+      { failed },
+    ]);
+
+    expect(
+      await viewsOf(
+        'json',
+        throwError(() => failed),
+      ),
+    ).toEqual([
+      {
+        type: 'completion',
+        completion: { id: '', model: '', created: 0, choices: [], usage: null },
+      },
+      { failed },
+    ]);
+  });
+
+  it('ndjson: every event as it came, then the error as the last event', async () => {
+    const first = answered[0]!;
+    const views = await viewsOf(
+      'ndjson',
+      concat(
+        from([first]),
+        throwError(() => failed),
+      ),
+    );
+    expect(views).toEqual([
+      { type: 'event', event: first },
+      { type: 'event', event: { type: 'error', error: failed.toJSON() } },
+      { failed },
+    ]);
+  });
+
+  it('ends the request when unsubscribed', () => {
+    let closed = false;
+    const events = new Observable<ChatStreamEvent>(() => () => (closed = true));
+    events.pipe(chatViews('text')).subscribe().unsubscribe();
+    expect(closed).toBe(true);
+  });
+
+  it('keeps every event for ndjson, usage included', async () => {
+    const views = await lastValueFrom(from(answered).pipe(chatViews('ndjson'), toArray()));
+    expect(views.filter((view) => view.type === 'event')).toHaveLength(answered.length);
+    expect(views.at(-1)).toEqual({ type: 'usage', usage });
+  });
+});
