@@ -93,3 +93,12 @@ export type {
 export { fetchTransport } from './transport/fetch';
 export type { FetchTransportOptions } from './transport/fetch';
 export type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './transport/types';
+export { createTransportResponse } from './transport/transport-response';
+export type {
+  BodySink,
+  BodySource,
+  TransportAnswer,
+  TransportExchange,
+  TransportStart,
+} from './transport/exchange';
+export type { HeadersLike } from './transport/headers';

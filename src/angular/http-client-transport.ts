@@ -7,12 +7,14 @@ import {
   HttpHeaders,
   type HttpEvent,
 } from '@angular/common/http';
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import type { Observer } from 'rxjs';
 import {
+  createTransportResponse,
   RxChatError,
+  type BodySink,
   type ChatHttpRequest,
-  type ChatHttpResponse,
   type ChatTransport,
+  type TransportExchange,
 } from 'rxchat';
 
 /**
@@ -53,148 +55,136 @@ export const RX_CHAT_REQUEST = new HttpContextToken<boolean>(() => false);
  */
 export function httpClientTransport(http: HttpClient): ChatTransport {
   return (request: ChatHttpRequest) =>
-    new Observable<ChatHttpResponse>((subscriber) => {
-      // Read by the body; set when the body is claimed, cleared when it is done.
-      let sink: Subscriber<string> | undefined;
-      let bodyState: 'none' | 'offered' | 'claimed' | 'done' = 'none';
-      let delivered = 0; // characters of the response text already passed on
-      let finished = false;
-      // Assigned once, but read by cancel() possibly before subscribe() returns: not a const.
-      // eslint-disable-next-line prefer-const
-      let exchange: Subscription | undefined;
-      let cancelled = false;
-      // May run while subscribe() below has not returned yet (a synchronous backend).
-      const cancel = () => {
-        cancelled = true;
-        exchange?.unsubscribe();
-      };
-
-      const deliver = (text: string) => {
-        if (text.length <= delivered) return;
-        const fresh = text.slice(delivered);
-        delivered = text.length;
-        sink?.next(fresh);
-      };
-      const endBody = (error?: RxChatError) => {
-        const target = sink;
-        sink = undefined;
-        bodyState = 'done';
-        if (error) target?.error(error);
-        else target?.complete();
-      };
-
-      const respond = (status: number, headers: HttpHeaders | null | undefined) => {
-        bodyState = 'offered';
-        const body = new Observable<string>((bodySubscriber) => {
-          if (bodyState !== 'offered') {
-            bodySubscriber.error(
-              new RxChatError(
-                'connection_error',
-                'The response body can be subscribed to only once, while the response is delivered',
-                { retryable: false },
-              ),
-            );
-            return;
-          }
-          bodyState = 'claimed';
-          sink = bodySubscriber;
-          return () => {
-            if (sink === bodySubscriber) sink = undefined;
-            if (!finished) cancel();
-          };
-        });
-        subscriber.next({ status, headers: headerRecord(headers), body });
-        subscriber.complete();
-        // Nobody claimed the body while the response was delivered: let the request go.
-        if (bodyState === 'offered') {
-          bodyState = 'done';
-          cancel();
-        }
-      };
-
-      const options = {
-        body: request.body ?? null,
-        headers: new HttpHeaders({ ...request.headers }),
-        context: new HttpContext().set(RX_CHAT_REQUEST, true),
-        observe: 'events' as const,
-        responseType: 'text' as const,
-        reportProgress: true,
-      };
-      // Angular 22 names download progress separately; earlier versions ignore the field.
-      Object.assign(options, { reportDownloadProgress: true });
-
-      exchange = http.request(request.method, request.url, options).subscribe({
-        next(event: HttpEvent<string>) {
-          switch (event.type) {
-            case HttpEventType.ResponseHeader:
-              if (bodyState === 'none') respond(event.status, event.headers);
-              return;
-            case HttpEventType.DownloadProgress:
-              if (bodyState === 'none') return; // headers first; partialText is cumulative
-              if (event.partialText !== undefined) deliver(event.partialText);
-              return;
-            case HttpEventType.Response:
-              finished = true;
-              if (bodyState === 'none') respond(event.status, event.headers);
-              deliver(typeof event.body === 'string' ? event.body : '');
-              endBody();
-              return;
-            default:
-              return; // Sent, UploadProgress, User
-          }
-        },
-        error(error: unknown) {
-          finished = true;
-          const httpStatus = error instanceof HttpErrorResponse ? error.status : 0;
-          if (httpStatus === 0 || (httpStatus >= 200 && httpStatus < 300)) {
-            // Status 0: the network (or CORS) failed, worth a retry. Anything else here is not an
-            // answer from the server: an interceptor's own error (a failed token refresh), or a
-            // 2xx that Angular could not read. Retrying would not change those.
-            const failure = new RxChatError(
-              'connection_error',
-              `The HTTP request failed: ${describe(error)}`,
-              { cause: error, retryable: error instanceof HttpErrorResponse && httpStatus === 0 },
-            );
-            if (bodyState === 'none') subscriber.error(failure);
-            else endBody(failure);
-            return;
-          }
-          const failed = error as HttpErrorResponse;
-          // An error status is an answer like any other: its body explains it.
-          if (bodyState === 'none') respond(failed.status, failed.headers);
-          deliver(typeof failed.error === 'string' ? failed.error : '');
-          endBody();
-        },
-        complete() {
-          if (finished) return;
-          finished = true;
-          const cut = new RxChatError(
-            'aborted',
-            'Angular ended the HTTP request before the response was complete ' +
-              '(the injector that owns HttpClient was destroyed); the partial answer is not a finished one',
-            { retryable: false },
-          );
-          if (bodyState === 'none') subscriber.error(cut);
-          else endBody(cut);
-        },
-      });
-      if (cancelled) exchange.unsubscribe();
-
-      return () => {
-        // Before the response: cancel. After it, the body owns the request.
-        if (bodyState === 'none') cancel();
-      };
+    createTransportResponse((exchange) => {
+      const events = new HttpClientEvents(exchange);
+      const subscription = http
+        .request(request.method, request.url, requestOptions(request))
+        .subscribe(events);
+      return () => subscription.unsubscribe();
     });
 }
 
-function headerRecord(headers: HttpHeaders | null | undefined): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (!headers) return record;
-  for (const name of headers.keys()) {
-    const values = headers.getAll(name);
-    if (values) record[name.toLowerCase()] = values.join(', ');
+function requestOptions(request: ChatHttpRequest) {
+  const options = {
+    body: request.body ?? null,
+    headers: new HttpHeaders({ ...request.headers }),
+    context: new HttpContext().set(RX_CHAT_REQUEST, true),
+    observe: 'events' as const,
+    responseType: 'text' as const,
+    reportProgress: true,
+  };
+  // Angular 22 names download progress separately; earlier versions ignore the field.
+  return Object.assign(options, { reportDownloadProgress: true });
+}
+
+/**
+ * The engine of {@link httpClientTransport}: turns the events of one `HttpClient` request into
+ * one exchange of `createTransportResponse`, which owns the rules of the response and its body
+ * (single use, release, cancellation). Angular's `partialText` is cumulative: only the new text
+ * of each event is passed on.
+ */
+class HttpClientEvents implements Observer<HttpEvent<string>> {
+  /** The body's reader, once it claimed the body. */
+  private sink: BodySink | undefined;
+  private responded = false;
+  /** Characters of the response text already passed on. */
+  private delivered = 0;
+
+  constructor(private readonly exchange: TransportExchange) {}
+
+  next(event: HttpEvent<string>): void {
+    switch (event.type) {
+      case HttpEventType.ResponseHeader:
+        this.respond(event.status, event.headers);
+        return;
+      case HttpEventType.DownloadProgress:
+        // Headers first; partialText is cumulative, so nothing is lost by waiting for them.
+        if (this.responded && event.partialText !== undefined) this.deliver(event.partialText);
+        return;
+      case HttpEventType.Response:
+        this.finish(event.status, event.headers, event.body);
+        return;
+      default:
+        return; // Sent, UploadProgress, User
+    }
   }
-  return record;
+
+  error(error: unknown): void {
+    if (error instanceof HttpErrorResponse && error.status === 0) {
+      // The network (or CORS) failed: a connection_error, worth a retry.
+      this.fail(networkCause(error));
+    } else if (
+      !(error instanceof HttpErrorResponse) ||
+      (error.status >= 200 && error.status < 300)
+    ) {
+      // Not an answer from the server: an interceptor's own error (a failed token refresh), or
+      // a 2xx that Angular could not read. Retrying would not change those.
+      this.fail(
+        new RxChatError('connection_error', `The HTTP request failed: ${describe(error)}`, {
+          cause: error,
+          retryable: false,
+        }),
+      );
+    } else {
+      // An error status is an answer like any other: its body explains it.
+      this.finish(error.status, error.headers, error.error);
+    }
+  }
+
+  complete(): void {
+    // Angular completes without a final response when the injector that owns HttpClient is
+    // destroyed mid-stream. (After a response, the body has ended and this changes nothing.)
+    this.fail(
+      new RxChatError(
+        'aborted',
+        'Angular ended the HTTP request before the response was complete ' +
+          '(the injector that owns HttpClient was destroyed); the partial answer is not a finished one',
+        { retryable: false },
+      ),
+    );
+  }
+
+  private respond(status: number, headers: HttpHeaders | null | undefined): void {
+    if (this.responded) return;
+    this.responded = true;
+    this.exchange.respond({
+      status,
+      headers,
+      body: {
+        open: (sink) => {
+          this.sink = sink;
+        },
+      },
+    });
+  }
+
+  /** The whole response is in: what is left of its text goes out, and the body ends. */
+  private finish(status: number, headers: HttpHeaders | null | undefined, text: unknown): void {
+    this.respond(status, headers);
+    this.deliver(typeof text === 'string' ? text : '');
+    this.sink?.complete();
+  }
+
+  private deliver(text: string): void {
+    if (text.length <= this.delivered) return;
+    const fresh = text.slice(this.delivered);
+    this.delivered = text.length;
+    this.sink?.next(fresh);
+  }
+
+  private fail(error: unknown): void {
+    if (this.responded) this.sink?.error(error);
+    else this.exchange.fail(error);
+  }
+}
+
+/**
+ * What a network failure wraps: fetch's error (whose cause tells ECONNREFUSED from a reset),
+ * else the HttpErrorResponse itself (XHR gives a ProgressEvent, which says nothing).
+ */
+function networkCause(error: HttpErrorResponse): unknown {
+  const inner = error.error as { message?: unknown } | null | undefined;
+  return typeof inner?.message === 'string' ? inner : error;
 }
 
 function describe(error: unknown): string {

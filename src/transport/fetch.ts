@@ -1,8 +1,6 @@
-import { Observable } from 'rxjs';
-import { connectionError } from '../errors';
-import { afterIo, oneShotBody } from './body';
-import { headerRecord } from './headers';
-import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './types';
+import type { BodySource } from './exchange';
+import { createTransportResponse } from './transport-response';
+import type { ChatHttpRequest, ChatTransport } from './types';
 
 /** Options of {@link fetchTransport}. */
 export interface FetchTransportOptions {
@@ -29,84 +27,38 @@ export interface FetchTransportOptions {
  */
 export function fetchTransport(options: FetchTransportOptions = {}): ChatTransport {
   return (request: ChatHttpRequest) =>
-    new Observable<ChatHttpResponse>((subscriber) => {
+    createTransportResponse(async ({ signal }) => {
       const doFetch = options.fetch ?? globalThis.fetch;
-      const controller = new AbortController();
-      let delivered = false;
-      let settle: (() => void) | undefined;
-
-      doFetch(request.url, {
+      const response = await doFetch(request.url, {
         ...options.init,
         method: request.method,
         headers: { ...request.headers },
         body: request.body,
-        signal: controller.signal,
-      }).then(
-        (response) => {
-          if (subscriber.closed) {
-            // Too late: a custom fetch may not honour the signal, so cancel the body too.
-            response.body?.cancel().catch(() => undefined);
-            return;
-          }
-          const stream = response.body;
-          const reader = stream?.getReader();
-          const discard = () => {
-            controller.abort();
-            reader?.cancel().catch(() => undefined);
-          };
-          const body = oneShotBody({
-            open(bodySubscriber) {
-              if (!reader) {
-                bodySubscriber.complete();
-                return () => undefined;
-              }
-              let finished = false;
-              const pump = (): void => {
-                reader.read().then(
-                  ({ done, value }) => {
-                    if (done) {
-                      finished = true;
-                      bodySubscriber.complete();
-                      return;
-                    }
-                    if (bodySubscriber.closed) return;
-                    bodySubscriber.next(value);
-                    if (!bodySubscriber.closed) pump();
-                  },
-                  (error: unknown) => {
-                    finished = true;
-                    if (!bodySubscriber.closed) {
-                      bodySubscriber.error(connectionError(error, 'The response body broke off'));
-                    }
-                  },
-                );
-              };
-              pump();
-              return () => {
-                // A reader already at its end lets the connection be reused; give an end that
-                // is already on the wire one turn to arrive before closing.
-                if (!finished) afterIo(() => finished || discard());
-              };
-            },
-            release: discard,
-          });
-          delivered = true;
-          settle = body.settle;
-          subscriber.next({
-            status: response.status,
-            headers: headerRecord(response.headers),
-            body: body.body,
-          });
-          subscriber.complete();
-        },
-        (error: unknown) => {
-          if (!subscriber.closed) subscriber.error(connectionError(error));
-        },
-      );
-
-      return () => {
-        if (delivered) settle?.();
-        else controller.abort();
-      };
+        signal,
+      });
+      return { status: response.status, headers: response.headers, body: fetchBody(response.body) };
     });
+}
+
+/**
+ * Reads a fetch body. Cancelling goes through the reader too: a custom `fetch` may not honour the
+ * signal. A reader that reaches its end lets the connection be reused.
+ */
+function fetchBody(stream: ReadableStream<Uint8Array> | null): BodySource {
+  const reader = stream?.getReader();
+  return {
+    reusable: true,
+    open(sink) {
+      if (!reader) return sink.complete();
+      const pump = (): void => {
+        reader.read().then(({ done, value }) => {
+          if (done) return sink.complete();
+          sink.next(value);
+          if (!sink.closed) pump();
+        }, sink.error);
+      };
+      pump();
+    },
+    cancel: () => void reader?.cancel().catch(() => undefined),
+  };
 }

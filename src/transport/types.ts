@@ -38,7 +38,9 @@ export interface ChatHttpResponse {
  * request. Network failures are `RxChatError`s with code `connection_error`.
  *
  * Implementations: `undiciTransport()` (Node), `fetchTransport()` (browsers, Deno, Bun, workers,
- * Node), and the mock transport of `rxchat/testing`.
+ * Node), `httpClientTransport()` of `rxchat/angular`, and the mock transport of `rxchat/testing`.
+ * To write your own, build its response with `createTransportResponse`, which keeps these rules
+ * (and those of {@link ChatHttpResponse}'s body) for you.
  */
 export type ChatTransport = (request: ChatHttpRequest) => Observable<ChatHttpResponse>;
 

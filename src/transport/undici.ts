@@ -1,11 +1,11 @@
 import type { Transform } from 'node:stream';
-import { Observable, type Subscriber } from 'rxjs';
 import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
-import { connectionError, RxChatError } from '../errors';
-import { afterIo, oneShotBody } from './body';
+import { RxChatError } from '../errors';
 import { decodersFor, isEncoded } from './decompress';
+import type { BodySink } from './exchange';
 import { headerRecord } from './headers';
-import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from './types';
+import { createTransportResponse } from './transport-response';
+import type { ChatHttpRequest, ChatTransport } from './types';
 
 /** Options of {@link undiciTransport}. */
 export interface UndiciTransportOptions {
@@ -40,65 +40,40 @@ type BodyReadable = Dispatcher.ResponseData['body'];
  */
 export function undiciTransport(options: UndiciTransportOptions = {}): ChatTransport {
   return (request: ChatHttpRequest) =>
-    new Observable<ChatHttpResponse>((subscriber) => {
-      const controller = new AbortController();
-      let delivered = false;
-      let settle: (() => void) | undefined;
-
-      undiciRequest(request.url, {
+    createTransportResponse(async ({ signal }) => {
+      const { statusCode, headers, body } = await undiciRequest(request.url, {
         method: request.method,
         headers: { ...request.headers },
         body: request.body,
-        signal: controller.signal,
+        signal,
         dispatcher: options.dispatcher ?? getGlobalDispatcher(),
-      }).then(
-        ({ statusCode, headers, body }) => {
-          if (subscriber.closed) {
-            discard(body);
-            return;
-          }
-          const record = headerRecord(headers);
-          const oneShot = oneShotBody({
-            open: (bodySubscriber) => readBody(body, record['content-encoding'], bodySubscriber),
-            release: () => discard(body),
-          });
-          delivered = true;
-          settle = oneShot.settle;
-          subscriber.next({ status: statusCode, headers: record, body: oneShot.body });
-          subscriber.complete();
+      });
+      const record = headerRecord(headers);
+      return {
+        status: statusCode,
+        headers: record,
+        body: {
+          reusable: true,
+          open: (sink) => readBody(body, record['content-encoding'], sink),
+          cancel: () => discard(body),
         },
-        (error: unknown) => {
-          if (!subscriber.closed) subscriber.error(connectionError(error));
-        },
-      );
-
-      return () => {
-        if (delivered) settle?.();
-        else controller.abort();
       };
     });
 }
 
-/** Streams an undici body (decoded if compressed) into `subscriber`; returns the teardown. */
+/** Streams an undici body (decoded if compressed) into `sink`; returns the function that stops. */
 function readBody(
   body: BodyReadable,
   contentEncoding: string | undefined,
-  subscriber: Subscriber<Uint8Array | string>,
+  sink: BodySink,
 ): () => void {
-  let bodyEnded = false;
   let decoders: Transform[] | undefined;
-  const encoded = isEncoded(contentEncoding);
+  let stopped = false;
 
-  const fail = (error: unknown) => {
-    if (!subscriber.closed) {
-      subscriber.error(connectionError(error, 'The response body broke off'));
-    }
-  };
   // Any decoder error means the bytes are not what content-encoding claims; stop reading at once.
   const failDecoding = (error: unknown) => {
     discard(body);
-    if (subscriber.closed) return;
-    subscriber.error(
+    sink.error(
       RxChatError.isInstance(error)
         ? error
         : new RxChatError(
@@ -109,10 +84,7 @@ function readBody(
     );
   };
   const deliver = (chunk: Uint8Array) => {
-    if (!subscriber.closed && chunk.length > 0) subscriber.next(chunk);
-  };
-  const finish = () => {
-    if (!subscriber.closed) subscriber.complete();
+    if (chunk.length > 0) sink.next(chunk);
   };
 
   // The decoder chain is built on the first bytes: raw or zlib-wrapped deflate looks at them.
@@ -121,7 +93,7 @@ function readBody(
       decoders ??= chain(
         decodersFor(contentEncoding, chunk[0] ?? 0),
         deliver,
-        finish,
+        sink.complete,
         failDecoding,
       );
     } catch (error) {
@@ -130,29 +102,18 @@ function readBody(
     }
     decoders[0]!.write(chunk);
   };
-  const onData = encoded ? onEncodedData : deliver;
-  const onEnd = () => {
-    if (decoders) decoders[0]!.end();
-    else finish();
-  };
-  body.once('end', () => {
-    bodyEnded = true;
-  });
+  const onData = isEncoded(contentEncoding) ? onEncodedData : deliver;
   body.on('data', onData);
-  body.on('end', onEnd);
-  body.on('error', fail);
+  // Still heard after a stop: the end tells that the connection can go back to the pool.
+  body.once('end', () => (decoders && !stopped ? decoders[0]!.end() : sink.complete()));
+  body.on('error', sink.error);
 
   return () => {
+    stopped = true;
     body.removeListener('data', onData);
-    body.removeListener('end', onEnd);
     for (const decoder of decoders ?? []) decoder.destroy();
-    if (bodyEnded || body.destroyed) return;
-    // Keep reading without delivering: if the end is already on the wire (it usually follows
-    // [DONE] in the same packet), the connection goes back to the pool; otherwise close it.
-    body.resume();
-    afterIo(() => {
-      if (!bodyEnded) discard(body);
-    });
+    // Keep reading without delivering: the end is usually already on the wire after [DONE].
+    if (!body.readableEnded && !body.destroyed) body.resume();
   };
 }
 

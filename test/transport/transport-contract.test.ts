@@ -1,5 +1,5 @@
 import { gzipSync, brotliCompressSync, deflateSync, deflateRawSync } from 'node:zlib';
-import { first, lastValueFrom, type Observable, take, takeUntil, timer, toArray } from 'rxjs';
+import { first, lastValueFrom, take, takeUntil, timer, toArray } from 'rxjs';
 import {
   contentDeltas,
   createChatClient,
@@ -14,11 +14,17 @@ import {
 import { chunk, wire } from '../helpers/marbles';
 import { delay, settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
+import { outcome } from './outcome';
+import { startAngular, type AngularHarness } from './angular-harness';
 
-// Both transports must pass the same contract against a real server on 127.0.0.1.
+// Every transport must pass the same contract against a real server on 127.0.0.1: undici, fetch,
+// and rxchat/angular's over Angular's real HttpClient (fetch backend; see angular-harness.ts).
+let angular: AngularHarness | undefined;
+afterAll(() => angular?.destroy());
 const transports: [string, () => ChatTransport][] = [
   ['undiciTransport', () => undiciTransport()],
   ['fetchTransport', () => fetchTransport()],
+  ['httpClientTransport (Angular)', () => (angular ??= startAngular()).transport()],
 ];
 
 const request = { model: 'test-model', messages: [{ role: 'user', content: 'Hi' }] };
@@ -28,17 +34,6 @@ const hello = wire([
   chunk({ content: 'lo' }, { finish_reason: 'stop' }),
   { ...chunk({}), choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } },
 ]);
-
-async function outcome<T>(source: Observable<T>): Promise<{ values: T[]; error?: RxChatError }> {
-  const values: T[] = [];
-  return new Promise((resolve) => {
-    source.subscribe({
-      next: (v) => values.push(v),
-      error: (error: RxChatError) => resolve({ values, error }),
-      complete: () => resolve({ values }),
-    });
-  });
-}
 
 expectNothingLeftOpen();
 
