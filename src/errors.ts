@@ -155,7 +155,7 @@ class RxChatErrorClass extends Error {
    * What had been received before the failure, folded into a completion. Set by the operator
    * that accumulates ({@link finalCompletion}, {@link accumulate}); `undefined` above them.
    */
-  partial: ChatCompletion | undefined;
+  readonly partial: ChatCompletion | undefined;
   /** `http_error`: the response status. */
   readonly status: number | undefined;
   /** `http_error`: the response headers (lower-case names). */
@@ -175,7 +175,7 @@ class RxChatErrorClass extends Error {
    */
   readonly retryable: boolean;
   /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
-  attempts: number | undefined;
+  readonly attempts: number | undefined;
 
   declare readonly [brand]: true;
 
@@ -267,13 +267,42 @@ export interface RxChatErrorConstructor {
 export const RxChatError: RxChatErrorConstructor = RxChatErrorClass as never;
 
 /**
+ * The changes an {@link RxChatError} may take after it is made: everything else about it is
+ * fixed at construction. Each has one owner, the stage that learns the fact:
+ * - `partial`: the accumulating operators (`finalCompletion`, `accumulate`), once, closest to
+ *   the source first;
+ * - `attempts`: `retryBeforeOutput`, on the error it gives up with (the message then says how
+ *   many attempts were made);
+ * - `afterOutput`: the client, when the stream had emitted output (never safely retryable then).
+ * Redaction (`client/secrets.ts`) is the one other change: it removes secrets from the strings
+ * of any error, rxchat's or not.
+ */
+export interface RxChatErrorAmendment {
+  partial?: ChatCompletion;
+  attempts?: number;
+  afterOutput?: true;
+}
+
+/** Applies an {@link RxChatErrorAmendment} to `error` (the same object, changed), and returns it. */
+export function amendError<E extends RxChatError>(error: E, amendment: RxChatErrorAmendment): E {
+  const set = (key: string, value: unknown) => Object.defineProperty(error, key, { value });
+  if (amendment.partial !== undefined) set('partial', amendment.partial);
+  if (amendment.attempts !== undefined) {
+    set('attempts', amendment.attempts);
+    if (amendment.attempts > 1) {
+      set('message', `${error.message} (after ${amendment.attempts} attempts)`);
+    }
+  }
+  if (amendment.afterOutput) set('retryable', false);
+  return error;
+}
+
+/**
  * The error a stream fails with once output has been emitted: not safely retryable whatever its
  * code, since trying again would show the same text twice. Returns the same error, marked.
  */
 export function afterOutput<E>(error: E): E {
-  if (RxChatError.isInstance(error) && error.retryable) {
-    Object.defineProperty(error, 'retryable', { value: false });
-  }
+  if (RxChatError.isInstance(error) && error.retryable) amendError(error, { afterOutput: true });
   return error;
 }
 

@@ -1,5 +1,5 @@
 import { RX_CHAT_ERROR_CODES, RxChatError, type RxChatErrorCode } from '../src';
-import { excerpt } from '../src/errors';
+import { amendError, excerpt } from '../src/errors';
 
 describe('RxChatError', () => {
   it('carries a stable code, provider details, usage and cause', () => {
@@ -107,5 +107,37 @@ describe('RxChatError narrowing by code', () => {
     const stream = new RxChatError('stream_error', 'overloaded');
     expect(stream.provider).toEqual({ message: 'overloaded', code: null, type: null, param: null });
     expect(new RxChatError('parse_error', 'x').status).toBeUndefined();
+  });
+});
+
+describe('amendError, the only changes an error takes after it is made', () => {
+  it('attaches the partial completion, the attempts (told in the message) and afterOutput', () => {
+    const error = new RxChatError('connection_error', 'The connection failed: reset');
+    expect(error.retryable).toBe(true);
+    const partial = {
+      id: 'c',
+      model: 'm',
+      created: 0,
+      choices: [],
+      usage: null,
+    };
+    expect(amendError(error, { partial, attempts: 3, afterOutput: true })).toBe(error);
+    expect(error.partial).toBe(partial);
+    expect(error.attempts).toBe(3);
+    expect(error.message).toBe('The connection failed: reset (after 3 attempts)');
+    expect(error.retryable).toBe(false);
+    expect(error.toJSON()).toMatchObject({ attempts: 3, retryable: false });
+  });
+
+  it('leaves the fields read-only to everyone else', () => {
+    const error = new RxChatError('timeout', 'slow', { phase: 'idle' });
+    // @ts-expect-error partial is set through amendError only
+    error.partial = undefined;
+    // @ts-expect-error attempts is set through amendError only
+    error.attempts = 2;
+    // @ts-expect-error retryable is fixed at construction
+    error.retryable = false;
+    amendError(error, { attempts: 1 });
+    expect(error.message).toBe('slow');
   });
 });

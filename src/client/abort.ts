@@ -1,4 +1,3 @@
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import { isErrorLike, RxChatError } from '../errors';
 
 function abortedError(signal: AbortSignal): RxChatError {
@@ -15,30 +14,24 @@ function abortedError(signal: AbortSignal): RxChatError {
 }
 
 /**
- * Fails with `aborted` when any of the signals aborts (at once if one already has), and
- * unsubscribes from the source, which aborts the HTTP request. Listeners are removed on teardown.
+ * Calls `abort` with an `aborted` error when one of `signals` aborts (at once, synchronously, if
+ * one already has). Returns the function that removes the listeners.
  */
-export function abortWith<T>(
-  signals: readonly (AbortSignal | undefined)[],
-): MonoTypeOperatorFunction<T> {
-  const present = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (present.length === 0) return (source) => source;
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      const already = present.find((s) => s.aborted);
-      if (already) {
-        subscriber.error(abortedError(already));
-        return;
-      }
-      const listeners = present.map((signal) => {
-        const listener = () => subscriber.error(abortedError(signal));
-        signal.addEventListener('abort', listener, { once: true });
-        return () => signal.removeEventListener('abort', listener);
-      });
-      const subscription = source.subscribe(subscriber);
-      return () => {
-        subscription.unsubscribe();
-        for (const remove of listeners) remove();
-      };
-    });
+export function watchSignals(
+  signals: readonly AbortSignal[],
+  abort: (error: RxChatError) => void,
+): () => void {
+  const already = signals.find((s) => s.aborted);
+  if (already) {
+    abort(abortedError(already));
+    return () => {};
+  }
+  const listeners = signals.map((signal) => {
+    const listener = () => abort(abortedError(signal));
+    signal.addEventListener('abort', listener, { once: true });
+    return () => signal.removeEventListener('abort', listener);
+  });
+  return () => {
+    for (const remove of listeners) remove();
+  };
 }

@@ -1,18 +1,21 @@
-import { asyncScheduler, defer, Observable, throwError, type MonoTypeOperatorFunction } from 'rxjs';
-import { afterOutput, RxChatError } from '../errors';
+import { asyncScheduler, throwError, type Observable } from 'rxjs';
+import { RxChatError } from '../errors';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
-import { chatTimeout, chatTimeoutWith, type ChatTimeoutConfig } from '../operators/chat-timeout';
+import { timeoutSettings, type ChatTimeoutConfig } from '../operators/chat-timeout';
 import { finalCompletion } from '../operators/final-completion';
 import {
   isRetryableError,
-  retryBeforeOutput,
+  retrySettings,
   type RetryConfig,
+  type RetrySettings,
 } from '../operators/retry-before-output';
 import { isErrorResponse, isNotResponseEvent } from '../operators/response-internals';
+import { ERROR_BODY_WAIT } from '../response/read-response';
 import { DEFAULT_MAX_EVENT_BYTES } from '../sse/decode-sse';
 import type { ChatTransport } from '../transport/types';
-import { abortWith } from './abort';
+import { checkClientOptions, checkHeader, checkRequestOptions } from './check-options';
 import { joinURL, mergeHeaders, type HeaderValue, type QueryParams } from './http-request';
+import { serialiseRequest, type ChatRequest } from './request';
 import {
   createHttpRequest,
   redactError,
@@ -21,11 +24,7 @@ import {
   secretHeaderTest,
   secretsOf,
 } from './secrets';
-import { serialiseRequest, type ChatRequest } from './request';
-import { attemptEvents } from './attempt';
-import { checkClientOptions, checkHeader, checkRequestOptions } from './check-options';
-import { PieceClock } from './piece-clock';
-import { ERROR_BODY_WAIT, type ResponseOptions } from '../response/read-response';
+import { streamChain, type StreamChainSettings } from './stream-chain';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -137,56 +136,34 @@ export function buildChatClient(
     }
     const { httpTarget, headers, secrets, isSecretHeader, timeout, retry } = plan;
     const { total, ...perAttempt } = timeout || {};
-    const responseOptions: ResponseOptions = {
-      maxEventBytes,
-      requireDone: options.requireDone ?? false,
-      scheduler: (timeout && timeout.scheduler) || asyncScheduler,
-      errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
-    };
     // Limits left out or Infinity are off.
-    const attemptLimited = [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(
-      (limit) => limit !== undefined && limit !== Infinity,
-    );
-    const showHeaders = (shown: Readonly<Record<string, string>>) =>
-      redactHeaders(shown, secrets, isSecretHeader);
-
-    return defer(() => {
-      checkURL(httpTarget, secrets);
-      const body = serialiseRequest(request, includeUsage);
-      const httpRequest = createHttpRequest(
-        'POST',
-        httpTarget,
-        headers,
-        body,
-        secrets,
-        isSecretHeader,
-      );
-      // The idle timeout reads the clock once per body piece, not once per chunk.
-      const clock = attemptLimited ? new PieceClock(responseOptions.scheduler) : undefined;
-      let events = attemptEvents(transport, httpRequest, responseOptions, clock, showHeaders);
-      // The client tells the generic operators what its events mean: a `response` event with
-      // an error status ends the data phases; `response` events are metadata, not output.
-      if (clock) {
-        events = events.pipe(
-          chatTimeoutWith({ endsData: isErrorResponse, ...perAttempt }, clock.clock),
-        );
-      }
-      if (retry) {
-        // shouldRetry (perhaps the caller's) only ever sees an error without secrets.
-        const shouldRetry = retry.shouldRetry ?? isRetryableError;
-        events = events.pipe(
-          retryBeforeOutput({
-            isOutput: isNotResponseEvent,
-            ...retry,
-            shouldRetry: (error, attempt) => shouldRetry(redactError(error, secrets), attempt),
-          }),
-        );
-      }
-      if (timeout && total !== undefined) {
-        events = events.pipe(chatTimeout({ total, scheduler: timeout.scheduler }));
-      }
-      return events;
-    }).pipe(abortWith([options.signal, perRequest.signal]), settleErrors(secrets));
+    const on = (limit: number | undefined) => limit !== undefined && limit !== Infinity;
+    const settings: StreamChainSettings = {
+      transport,
+      request: () => {
+        checkURL(httpTarget, secrets);
+        const body = serialiseRequest(request, includeUsage);
+        return createHttpRequest('POST', httpTarget, headers, body, secrets, isSecretHeader);
+      },
+      response: {
+        maxEventBytes,
+        requireDone: options.requireDone ?? false,
+        scheduler: (timeout && timeout.scheduler) || asyncScheduler,
+        errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
+      },
+      showHeaders: (shown) => redactHeaders(shown, secrets, isSecretHeader),
+      // The client tells the generic engines what its events mean: a `response` event with an
+      // error status ends the data phases; `response` events are metadata, not output.
+      attemptTimeout: [perAttempt.headers, perAttempt.firstChunk, perAttempt.idle].some(on)
+        ? timeoutSettings({ endsData: isErrorResponse, ...perAttempt })
+        : undefined,
+      totalTimeout:
+        timeout && on(total) ? timeoutSettings({ total, scheduler: timeout.scheduler }) : undefined,
+      retry: retry ? clientRetry(retry, secrets) : undefined,
+      signals: [options.signal, perRequest.signal].filter((s): s is AbortSignal => !!s),
+      secrets,
+    };
+    return streamChain(settings);
   };
 
   /** Everything `stream` works out before subscribe; throws `validation_error` for bad options. */
@@ -236,27 +213,18 @@ function problemOf(check: () => void): unknown {
   }
 }
 
-/**
- * The last step of every stream: errors leave without secrets (whatever raised them: an abort
- * reason, a callback, a provider echoing the key), and an error after output says it is not
- * safely retryable: the caller has shown text that a new request would show again.
- */
-function settleErrors(secrets: readonly string[]): MonoTypeOperatorFunction<ChatStreamEvent> {
-  return (source) =>
-    new Observable<ChatStreamEvent>((subscriber) => {
-      let output = false;
-      return source.subscribe({
-        next(event) {
-          if (!output && event.type !== 'response') output = true;
-          subscriber.next(event);
-        },
-        error(error: unknown) {
-          redactError(error, secrets);
-          subscriber.error(output ? afterOutput(error) : error);
-        },
-        complete: () => subscriber.complete(),
-      });
-    });
+/** Retry as the client runs it: `response` events are not output, and `shouldRetry` (perhaps
+ * the caller's) only ever sees an error without secrets. */
+function clientRetry(
+  retry: RetryConfig<ChatStreamEvent>,
+  secrets: readonly string[],
+): RetrySettings<ChatStreamEvent> {
+  const shouldRetry = retry.shouldRetry ?? isRetryableError;
+  return retrySettings({
+    isOutput: isNotResponseEvent,
+    ...retry,
+    shouldRetry: (error, attempt) => shouldRetry(redactError(error, secrets), attempt),
+  });
 }
 
 /**

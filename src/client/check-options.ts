@@ -1,4 +1,3 @@
-import type { SchedulerLike } from 'rxjs';
 import { RxChatError } from '../errors';
 import type { ChatTimeoutConfig } from '../operators/chat-timeout';
 import type { RetryConfig } from '../operators/retry-before-output';
@@ -112,17 +111,20 @@ export function checkSecretHeaders(names: unknown, where: string): void {
   }
 }
 
+/** Whether `value` is an object with these methods (and, for `aborted`, a boolean). */
+function hasShape(value: unknown, methods: readonly string[], booleans: readonly string[] = []) {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    methods.every((name) => typeof v[name] === 'function') &&
+    booleans.every((name) => typeof v[name] === 'boolean')
+  );
+}
+
 /** Checks a `signal` option: an `AbortSignal` (any realm's: it is duck-typed). */
 export function checkSignal(signal: unknown, where: string): void {
   if (signal === undefined) return;
-  const s = signal as Partial<AbortSignal> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.aborted !== 'boolean' ||
-    typeof s.addEventListener !== 'function' ||
-    typeof s.removeEventListener !== 'function'
-  ) {
+  if (!hasShape(signal, ['addEventListener', 'removeEventListener'], ['aborted'])) {
     throw invalid(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
   }
 }
@@ -132,13 +134,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function checkScheduler(scheduler: unknown, where: string): void {
   if (scheduler === undefined) return;
-  const s = scheduler as Partial<SchedulerLike> | null;
-  if (
-    typeof s !== 'object' ||
-    s === null ||
-    typeof s.now !== 'function' ||
-    typeof s.schedule !== 'function'
-  ) {
+  if (!hasShape(scheduler, ['now', 'schedule'])) {
     throw invalid(`${where}.scheduler must be an RxJS scheduler, got ${describe(scheduler)}`);
   }
 }
@@ -220,7 +216,11 @@ export function checkRequestOptions(options: unknown): void {
   if (!isRecord(options)) {
     throw invalid(`request options must be an object, got ${describe(options)}`);
   }
-  const where = 'request options';
+  checkSharedOptions(options, 'request options');
+}
+
+/** Checks the options a client and a request both take. */
+function checkSharedOptions(options: Record<string, unknown>, where: string): void {
   checkHeaders(options.headers, where);
   checkQuery(options.query, where);
   checkRetry(options.retry, where);
@@ -233,12 +233,7 @@ export function checkRequestOptions(options: unknown): void {
 export function checkClientOptions(options: Record<string, unknown>): void {
   const where = 'createChatClient';
   checkApiKey(options.apiKey);
-  checkHeaders(options.headers, where);
-  checkQuery(options.query, where);
-  checkRetry(options.retry, where);
-  checkTimeout(options.timeout, where);
-  checkSignal(options.signal, where);
-  checkSecretHeaders(options.secretHeaders, where);
+  checkSharedOptions(options, where);
   if (options.baseURL !== undefined && typeof options.baseURL !== 'string') {
     throw invalid(`${where}: baseURL must be a string, got ${describe(options.baseURL)}`);
   }

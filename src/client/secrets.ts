@@ -149,11 +149,18 @@ const SECRET_HEADER_NAME = /(^|[-_])(api[-_]?key|key|token|secret|password|auth)
 export function secretHeaderTest(
   ...named: (readonly string[] | undefined)[]
 ): (name: string) => boolean {
+  // Most streams name none: they share one test instead of building a set each.
+  if (named.every((names) => names === undefined || names.length === 0)) {
+    return DEFAULT_SECRET_HEADER;
+  }
   const extra = new Set(named.flatMap((names) => (names ?? []).map((n) => n.toLowerCase())));
-  return (name) => SECRET_HEADERS.has(name) || extra.has(name) || SECRET_HEADER_NAME.test(name);
+  return (name) => isSecretByDefault(name) || extra.has(name);
 }
 
-const DEFAULT_SECRET_HEADER = secretHeaderTest();
+const isSecretByDefault = (name: string): boolean =>
+  SECRET_HEADERS.has(name) || SECRET_HEADER_NAME.test(name);
+
+const DEFAULT_SECRET_HEADER = isSecretByDefault;
 
 /** Query parameters whose values are credentials (Azure SAS `sig`, Gemini-style `key`, …). */
 const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature|code)$/i;

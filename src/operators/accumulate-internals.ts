@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { CompletionAccumulator } from '../chunks/accumulator';
 import type { ChatCompletion, ChatStreamEvent } from '../chunks/types';
-import { RxChatError } from '../errors';
+import { amendError, RxChatError } from '../errors';
 
 /**
  * The fold behind {@link accumulate} and {@link finalCompletion}, as `scanInternals` is behind
@@ -44,7 +44,7 @@ function attachPartial(error: unknown, accumulator: CompletionAccumulator): unkn
     const partial = accumulator.snapshot();
     // The usage of a failing chunk (an error object that still reports usage) counts too.
     if (error.usage) partial.usage = error.usage;
-    error.partial = partial;
+    amendError(error, { partial });
   }
   return error;
 }

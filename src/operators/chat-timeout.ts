@@ -4,11 +4,10 @@ import {
   type MonoTypeOperatorFunction,
   type SchedulerAction,
   type SchedulerLike,
-  type Subscriber,
 } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError, type TimeoutPhase } from '../errors';
-import { engineOperator, type OperatorEngine } from './engine-internals';
+import { engineOperator, type OperatorEngine, type Sink } from './engine-internals';
 import { isErrorResponse } from './response-internals';
 
 /**
@@ -55,7 +54,7 @@ export interface EventClock {
   lastMark(): number;
 }
 
-function schedulerClock(scheduler: SchedulerLike): EventClock {
+export function schedulerClock(scheduler: SchedulerLike): EventClock {
   let at = scheduler.now();
   return {
     mark: () => {
@@ -114,7 +113,7 @@ export function chatTimeout(config: ChatTimeoutConfig): MonoTypeOperatorFunction
 }
 
 /** The settings of one {@link chatTimeout}: its limits (`Infinity` when off) and its hook. */
-interface Settings {
+export interface TimeoutSettings {
   limits: Record<TimeoutPhase, number>;
   endsData: (event: ChatStreamEvent) => boolean;
   scheduler: SchedulerLike;
@@ -124,7 +123,7 @@ interface Settings {
  * The engine of {@link chatTimeout} for one subscription: watches the events that pass through
  * to `subscriber`, ends phases as they are met, and fails the stream when a phase runs out.
  */
-class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
+export class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
   /** Holds the upstream subscription and every pending action. */
   readonly subscription = new Subscription();
   private readonly idleOn: boolean;
@@ -137,12 +136,17 @@ class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
   private idleTimer: Subscription | undefined;
 
   constructor(
-    private readonly subscriber: Subscriber<ChatStreamEvent>,
-    private readonly settings: Settings,
+    private readonly subscriber: Sink<ChatStreamEvent>,
+    private readonly settings: TimeoutSettings,
     private readonly clock: EventClock,
   ) {
     this.idleOn = Number.isFinite(settings.limits.idle);
     clock.mark();
+  }
+
+  /** Whether nothing more may be passed on (as a link of the client's fused chain). */
+  get closed(): boolean {
+    return this.subscriber.closed;
   }
 
   /** An event from the source, passed on. */
@@ -178,11 +182,15 @@ class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
     this.subscriber.next(event);
   }
 
+  // The timers stop before the end is passed on: in the client's fused chain no operator
+  // teardown follows the end of an attempt, and a retry must not meet this attempt's timers.
   error(error: unknown): void {
+    this.subscription.unsubscribe();
     this.subscriber.error(error);
   }
 
   complete(): void {
+    this.subscription.unsubscribe();
     this.subscriber.complete();
   }
 
@@ -235,6 +243,18 @@ export function chatTimeoutWith(
   config: ChatTimeoutConfig,
   clockFor: (scheduler: SchedulerLike) => EventClock,
 ): MonoTypeOperatorFunction<ChatStreamEvent> {
+  const settings = timeoutSettings(config);
+  return engineOperator(
+    (subscriber) => new TimeoutWatch(subscriber, settings, clockFor(settings.scheduler)),
+  );
+}
+
+/**
+ * A {@link ChatTimeoutConfig} checked and with its defaults filled in.
+ *
+ * @throws RangeError when a limit is negative or NaN, TypeError when `endsData` is no function.
+ */
+export function timeoutSettings(config: ChatTimeoutConfig): TimeoutSettings {
   const limits: Record<TimeoutPhase, number> = {
     headers: limitOf(config, 'headers'),
     firstChunk: limitOf(config, 'firstChunk'),
@@ -246,9 +266,5 @@ export function chatTimeoutWith(
   if (typeof endsData !== 'function') {
     throw new TypeError(`chatTimeout: endsData must be a function, got ${typeof endsData}`);
   }
-  const settings: Settings = { limits, endsData, scheduler };
-
-  return engineOperator(
-    (subscriber) => new TimeoutWatch(subscriber, settings, clockFor(scheduler)),
-  );
+  return { limits, endsData, scheduler };
 }

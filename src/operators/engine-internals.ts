@@ -7,6 +7,18 @@ import {
 } from 'rxjs';
 
 /**
+ * Where an engine sends what it passes on: the operator's subscriber, or, where the client fuses
+ * several engines into one chain, the next engine (no subscriber layer between them).
+ */
+export interface Sink<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+  /** Whether nothing more may be sent. */
+  readonly closed: boolean;
+}
+
+/**
  * The engine of an operator for one subscription, as {@link SseDecoder} is that of
  * {@link decodeSse}: a plain class that observes the source and drives the subscriber, with the
  * state that would otherwise be a closure's `let`s.

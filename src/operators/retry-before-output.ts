@@ -4,9 +4,9 @@ import {
   asyncScheduler,
   type MonoTypeOperatorFunction,
   type SchedulerLike,
-  type Subscriber,
 } from 'rxjs';
-import { RxChatError } from '../errors';
+import { amendError, RxChatError } from '../errors';
+import type { Sink } from './engine-internals';
 import { isNotResponseEvent } from './response-internals';
 
 /** Options of {@link retryBeforeOutput}. All times are in milliseconds. */
@@ -55,23 +55,24 @@ export function isRetryableError(error: unknown): boolean {
 }
 
 /** The settings of one {@link retryBeforeOutput}, defaults filled in. */
-type Settings<T> = Required<RetryConfig<T>>;
+export type RetrySettings<T> = Required<RetryConfig<T>>;
 
 /**
  * The engine of {@link retryBeforeOutput} for one subscription: runs the attempts, one
  * subscription to `source` each, and passes their values to `subscriber` until one completes, or
  * fails when no retry is due.
  */
-class RetryLoop<T> {
+export class RetryLoop<T> {
   private attempts = 0;
   private emittedOutput = false;
   private upstream: Subscription | undefined;
   private wait: Subscription | undefined;
 
   constructor(
-    private readonly source: Observable<T>,
-    private readonly subscriber: Subscriber<T>,
-    private readonly settings: Settings<T>,
+    /** Starts one attempt, sending its values to `sink`; unsubscribing stops it. */
+    private readonly subscribeAttempt: (sink: Sink<T>) => Subscription,
+    private readonly subscriber: Sink<T>,
+    private readonly settings: RetrySettings<T>,
   ) {}
 
   /** Subscribes to the source once more. */
@@ -84,10 +85,13 @@ class RetryLoop<T> {
     const current = new Subscription();
     this.upstream = current;
     current.add(
-      this.source.subscribe({
+      this.subscribeAttempt({
         next: (value) => this.next(value, current),
         error: (error: unknown) => this.error(error),
         complete: () => this.subscriber.complete(),
+        get closed() {
+          return current.closed;
+        },
       }),
     );
   };
@@ -130,10 +134,7 @@ class RetryLoop<T> {
 
   private fail(error: unknown): void {
     const attempts = this.attempts;
-    if (RxChatError.isInstance(error)) {
-      error.attempts = attempts;
-      if (attempts > 1) error.message += ` (after ${attempts} attempts)`;
-    }
+    if (RxChatError.isInstance(error)) amendError(error, { attempts });
     this.subscriber.error(error);
   }
 
@@ -179,6 +180,17 @@ class RetryLoop<T> {
  * ```
  */
 export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOperatorFunction<T> {
+  const settings = retrySettings(config);
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      const loop = new RetryLoop((sink) => source.subscribe(sink), subscriber, settings);
+      loop.attempt();
+      return () => loop.stop();
+    });
+}
+
+/** A {@link RetryConfig} with its defaults filled in. */
+export function retrySettings<T>(config: RetryConfig<T>): RetrySettings<T> {
   const {
     maxRetries = 2,
     baseDelay = 500,
@@ -190,7 +202,7 @@ export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOpera
     isOutput = isNotResponseEvent,
     scheduler = asyncScheduler,
   } = config;
-  const settings: Settings<T> = {
+  return {
     maxRetries,
     baseDelay,
     maxDelay,
@@ -201,11 +213,4 @@ export function retryBeforeOutput<T>(config: RetryConfig<T> = {}): MonoTypeOpera
     isOutput,
     scheduler,
   };
-
-  return (source) =>
-    new Observable<T>((subscriber) => {
-      const loop = new RetryLoop(source, subscriber, settings);
-      loop.attempt();
-      return () => loop.stop();
-    });
 }

@@ -60,20 +60,18 @@ export function eventsFromJsonCompletion(text: string): ChatStreamEvent[] {
       );
     }
     const chunk = { ...rest, object: 'chat.completion.chunk', choices: [{ ...choiceRest, delta }] };
-    const problem = chunkProblem(chunk);
-    if (problem !== undefined) {
-      throw new RxChatError(
-        'validation_error',
-        `The JSON response has an impossible shape: ${problem}`,
-        {
-          data: excerpt(text),
-        },
-      );
-    }
+    checkShape(chunk, text);
     events.push({ type: 'chunk', chunk: chunk as ChatCompletionChunk });
   }
   const usageCarrier = { ...rest, choices: [], usage: completion.usage ?? null };
-  const problem = chunkProblem(usageCarrier);
+  checkShape(usageCarrier, text);
+  events.push({ type: 'usage', usage: reportedUsage(usageCarrier as ChatCompletionChunk) ?? null });
+  return events;
+}
+
+/** Fails with `validation_error` when `chunk` (made from the JSON body `text`) is impossible. */
+function checkShape(chunk: unknown, text: string): void {
+  const problem = chunkProblem(chunk);
   if (problem !== undefined) {
     throw new RxChatError(
       'validation_error',
@@ -83,6 +81,4 @@ export function eventsFromJsonCompletion(text: string): ChatStreamEvent[] {
       },
     );
   }
-  events.push({ type: 'usage', usage: reportedUsage(usageCarrier as ChatCompletionChunk) ?? null });
-  return events;
 }

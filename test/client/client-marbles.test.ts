@@ -63,6 +63,38 @@ describe('createChatClient on virtual time', () => {
     });
   });
 
+  it("stops a failed attempt's timers: they never fail or retry the attempt after it", () => {
+    let requests = () => 0;
+    testScheduler().run(({ cold, expectObservable }) => {
+      // Attempt 1's connection fails at once; attempt 2 streams slowly, within the limits.
+      // The first attempt's headers (4), idle (6) and firstChunk (8) timers would run out
+      // mid-way through attempt 2.
+      const transport = createMockTransport({ cold }, [
+        { headers: '-#' },
+        {
+          headers: '-(r|)',
+          body: '----a----b----(ud|)',
+          values: sseValues({ a: hel, b: lo, u: makeUsageChunk(used), d: DONE }),
+        },
+      ]);
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        transport,
+        retry: { baseDelay: 1, jitter: 0 },
+        timeout: { headers: 4, idle: 6, firstChunk: 8 },
+      });
+      expectObservable(client.stream(request)).toBe('---R---a----b----(cu|)', {
+        R: responseEvent(200),
+        a: textEvent('Hel'),
+        b: { type: 'chunk', chunk: lo } satisfies ChatStreamEvent,
+        c: { type: 'chunk', chunk: makeUsageChunk(used) } satisfies ChatStreamEvent,
+        u: usageEvent(used),
+      });
+      requests = () => transport.requests.length;
+    });
+    expect(requests()).toBe(2);
+  });
+
   it('records each request as the transport received it', () => {
     testScheduler().run(({ cold }) => {
       const transport = createMockTransport({ cold }, [
