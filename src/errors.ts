@@ -384,3 +384,21 @@ export function providerErrorFrom(value: unknown, rawText?: string): ProviderErr
   }
   return { message: rawOrUnknown(rawText), code: null, type: null, param: null };
 }
+
+/**
+ * The `stream_error` for an error the provider reported (an `event: error` frame, a data object
+ * with a top-level `error`, or a JSON body with one): its details read from `value`, the raw
+ * text kept as a bounded excerpt.
+ */
+export function providerStreamError(
+  value: unknown,
+  rawText: string,
+  usage: Usage | null = null,
+): RxChatError {
+  const provider = providerErrorFrom(value, rawText);
+  return new RxChatError('stream_error', `The provider reported an error: ${provider.message}`, {
+    provider,
+    usage,
+    data: excerpt(rawText),
+  });
+}

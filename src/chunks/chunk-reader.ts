@@ -1,4 +1,4 @@
-import { excerpt, providerErrorFrom, RxChatError } from '../errors';
+import { excerpt, providerStreamError, RxChatError } from '../errors';
 
 import { reportedUsage } from './reported-usage';
 import type { ChatCompletionChunk, ChatStreamEvent, Usage } from './types';
@@ -125,11 +125,6 @@ export class ChunkReader {
   }
 
   private streamError(value: unknown, data: string): RxChatError {
-    const provider = providerErrorFrom(value, data);
-    return new RxChatError('stream_error', `The provider reported an error: ${provider.message}`, {
-      provider,
-      usage: this.usage,
-      data: excerpt(data),
-    });
+    return providerStreamError(value, data, this.usage);
   }
 }

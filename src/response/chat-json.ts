@@ -1,7 +1,7 @@
 import { reportedUsage } from '../chunks/reported-usage';
 import type { ChatCompletionChunk, ChatStreamEvent } from '../chunks/types';
 import { chunkProblem } from '../chunks/validate';
-import { excerpt, providerErrorFrom, RxChatError } from '../errors';
+import { excerpt, providerStreamError, RxChatError } from '../errors';
 
 /**
  * Turns a non-streaming JSON completion (a server that ignored `stream: true`) into the events a
@@ -33,11 +33,7 @@ export function eventsFromJsonCompletion(text: string): ChatStreamEvent[] {
   }
   const completion = value as Record<string, unknown>;
   if (completion.error != null) {
-    const provider = providerErrorFrom(completion, text);
-    throw new RxChatError('stream_error', `The provider reported an error: ${provider.message}`, {
-      provider,
-      data: excerpt(text),
-    });
+    throw providerStreamError(completion, text);
   }
   if (!Array.isArray(completion.choices)) {
     throw new RxChatError('validation_error', 'The JSON response has no choices array', {

@@ -7,7 +7,8 @@ import {
   type ChatTransport,
 } from '../../src/node';
 import { expectNothingLeftOpen } from '../helpers/leaks';
-import { chunk, wire } from '../helpers/marbles';
+import { chunk } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 import { delay, settlesWithin, startLoopback, type Loopback } from '../helpers/loopback';
 
 // Wire-format cases that outside suites (openai-node's, the WHATWG EventSource tests) found,
@@ -19,7 +20,7 @@ const transports: [string, () => ChatTransport][] = [
   ['fetchTransport', () => fetchTransport()],
 ];
 const request = { model: 'test-model', messages: [{ role: 'user', content: 'Hi' }] };
-const hello = wire([
+const hello = sseWire([
   chunk({ content: 'Hel' }),
   chunk({ content: 'lo' }, { finish_reason: 'stop' }),
 ]);

@@ -1,5 +1,5 @@
 import type { TestScheduler } from 'rxjs/testing';
-import { createTestScheduler, sseWire } from '../../src/testing';
+import { createTestScheduler } from '../../src/testing';
 
 /**
  * The library's own marble scheduler (`rxchat/testing`), with Jest's deep equality: errors are
@@ -34,9 +34,4 @@ export function message(data: unknown, extra: { event?: string; incomplete?: tru
     id: undefined,
     ...(extra.incomplete ? { incomplete: true as const } : {}),
   };
-}
-
-/** SSE wire text for a list of data payloads, ending with `[DONE]` unless told otherwise. */
-export function wire(payloads: unknown[], options: { done?: boolean } = {}): string {
-  return sseWire(payloads, options);
 }

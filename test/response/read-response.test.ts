@@ -3,7 +3,8 @@ import { httpError } from '../../src/response/http-error';
 import { chatResponseEvents as responseEvents } from '../../src/response/chat';
 import type { ResponseOptions } from '../../src/response/read-response';
 import { RxChatError, type ChatStreamEvent } from '../../src';
-import { chunk, testScheduler, wire } from '../helpers/marbles';
+import { chunk, testScheduler } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 
 // A body served as text/plain, application/octet-stream or with no content type is read by what
 // its first bytes are: an event stream, a JSON completion, or neither (parse_error, as before).
@@ -14,7 +15,7 @@ const options: ResponseOptions = {
   scheduler: asyncScheduler,
   errorBodyWait: 50,
 };
-const hello = wire([
+const hello = sseWire([
   chunk({ content: 'Hel' }),
   chunk({ content: 'lo' }, { finish_reason: 'stop' }),
 ]);
@@ -97,7 +98,7 @@ describe('responseEvents reads a body by its first bytes when its type does not 
   });
 
   it('decides on the first piece however long it is', async () => {
-    const long = wire([chunk({ content: 'x'.repeat(4000) }, { finish_reason: 'stop' })]);
+    const long = sseWire([chunk({ content: 'x'.repeat(4000) }, { finish_reason: 'stop' })]);
     expect(await read('text/plain', [long])).toEqual(['x'.repeat(4000), 'usage', 'done']);
   });
 

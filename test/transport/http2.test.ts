@@ -6,7 +6,8 @@ import { first, lastValueFrom } from 'rxjs';
 import { Agent } from 'undici';
 import { contentDeltas, createChatClient, undiciTransport } from '../../src/node';
 import { settlesWithin } from '../helpers/loopback';
-import { chunk, wire } from '../helpers/marbles';
+import { chunk } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 
 const tls = join(__dirname, '../fixtures/tls');
 const cert = readFileSync(join(tls, 'loopback-test.crt'));
@@ -26,8 +27,8 @@ describe('undiciTransport over HTTP/2 (allowH2)', () => {
       streams.push({ stream, closed, protocol: stream.session?.alpnProtocol });
       stream.on('error', () => undefined);
       stream.respond({ ':status': 200, 'content-type': 'text/event-stream' });
-      if (endless) stream.write(wire([chunk({ content: 'first' })], { done: false }));
-      else stream.end(wire([chunk({ content: 'over h2' }, { finish_reason: 'stop' })]));
+      if (endless) stream.write(sseWire([chunk({ content: 'first' })], { done: false }));
+      else stream.end(sseWire([chunk({ content: 'over h2' }, { finish_reason: 'stop' })]));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseURL = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;

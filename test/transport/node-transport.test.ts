@@ -4,11 +4,12 @@ import { lastValueFrom } from 'rxjs';
 import { MockAgent, ProxyAgent } from 'undici';
 import * as core from '../../src';
 import * as node from '../../src/node';
-import { chunk, wire } from '../helpers/marbles';
+import { chunk } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 import { settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 
 const request = { model: 'm', messages: [{ role: 'user', content: 'Hi' }] };
-const answer = wire([chunk({ content: 'Hi there' }, { finish_reason: 'stop' })]);
+const answer = sseWire([chunk({ content: 'Hi there' }, { finish_reason: 'stop' })]);
 
 describe('undiciTransport dispatchers and the default transports', () => {
   let server: Loopback;

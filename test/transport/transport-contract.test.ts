@@ -11,7 +11,8 @@ import {
   type ChatStreamEvent,
   type ChatTransport,
 } from '../../src/node';
-import { chunk, wire } from '../helpers/marbles';
+import { chunk } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 import { delay, settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
 import { outcome } from './outcome';
@@ -28,7 +29,7 @@ const transports: [string, () => ChatTransport][] = [
 ];
 
 const request = { model: 'test-model', messages: [{ role: 'user', content: 'Hi' }] };
-const hello = wire([
+const hello = sseWire([
   chunk({ role: 'assistant', content: '' }),
   chunk({ content: 'Hel' }),
   chunk({ content: 'lo' }, { finish_reason: 'stop' }),
@@ -366,7 +367,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
       server.handle((_req, res) => {
         sseHead(res);
         res.end(
-          wire([chunk({ content: 'Hel' })], { done: false }) +
+          sseWire([chunk({ content: 'Hel' })], { done: false }) +
             'data: {"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}}\n\n',
         );
       });
@@ -382,7 +383,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
     it('fails a body cut mid-stream with truncated or connection_error, keeping the partial', async () => {
       server.handle((_req, res) => {
         sseHead(res);
-        res.write(wire([chunk({ content: 'Hel' }), chunk({ content: 'lo' })], { done: false }));
+        res.write(sseWire([chunk({ content: 'Hel' }), chunk({ content: 'lo' })], { done: false }));
         setTimeout(() => res.socket?.destroy(), 20);
       });
       const { error } = await outcome(client().complete(request));
@@ -407,7 +408,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
       let timer: NodeJS.Timeout | undefined;
       server.handle((_req, res) => {
         sseHead(res);
-        res.write(wire([chunk({ content: 'Hi' })], { done: false }));
+        res.write(sseWire([chunk({ content: 'Hi' })], { done: false }));
         timer = setInterval(() => res.write(': keep-alive\n\n'), 10);
         res.on('close', () => clearInterval(timer));
       });
@@ -449,7 +450,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
     it('closes the connection when unsubscribed mid-body', async () => {
       server.handle((_req, res) => {
         sseHead(res);
-        res.write(wire([chunk({ content: 'first' })], { done: false }));
+        res.write(sseWire([chunk({ content: 'first' })], { done: false }));
       });
       const received = server.nextRequest();
       const text = await lastValueFrom(client().stream(request).pipe(contentDeltas(), first()));
@@ -462,7 +463,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
         sseHead(res);
         let i = 0;
         const timer = setInterval(
-          () => res.write(wire([chunk({ content: `${i++}` })], { done: false })),
+          () => res.write(sseWire([chunk({ content: `${i++}` })], { done: false })),
           5,
         );
         res.on('close', () => clearInterval(timer));
@@ -478,7 +479,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
     it('closes the connection when takeUntil fires', async () => {
       server.handle((_req, res) => {
         sseHead(res);
-        res.write(wire([chunk({ content: 'slow' })], { done: false }));
+        res.write(sseWire([chunk({ content: 'slow' })], { done: false }));
       });
       const received = server.nextRequest();
       const text = await lastValueFrom(
@@ -493,7 +494,7 @@ describe.each(transports)('%s against a real loopback server', (_name, makeTrans
     it('fails with aborted when the signal aborts, and closes the connection', async () => {
       server.handle((_req, res) => {
         sseHead(res);
-        res.write(wire([chunk({ content: 'partial' })], { done: false }));
+        res.write(sseWire([chunk({ content: 'partial' })], { done: false }));
       });
       const controller = new AbortController();
       const received = server.nextRequest();

@@ -26,7 +26,8 @@ import {
 import { callTransport } from '../../src/transport/transport-response';
 import { expectNothingLeftOpen } from '../helpers/leaks';
 import { delay, settlesWithin, sseHead, startLoopback, type Loopback } from '../helpers/loopback';
-import { chunk, wire } from '../helpers/marbles';
+import { chunk } from '../helpers/marbles';
+import { sseWire } from '../../src/testing';
 import { outcome } from './outcome';
 
 // createTransportResponse against transports a user would write: one over node:http, talking
@@ -79,7 +80,7 @@ describe('createTransportResponse with a user transport over node:http', () => {
     server = await startLoopback((_req, res) => {
       sseHead(res, { 'X-Request-Id': 'req_1' });
       res.end(
-        wire([chunk({ content: 'Hel' }), chunk({ content: 'lo' }, { finish_reason: 'stop' })]),
+        sseWire([chunk({ content: 'Hel' }), chunk({ content: 'lo' }, { finish_reason: 'stop' })]),
       );
     });
   });
@@ -157,7 +158,7 @@ describe('createTransportResponse with a user transport over node:http', () => {
   it('fails a body cut off mid-stream with a connection_error', async () => {
     server.handle((_req, res) => {
       sseHead(res);
-      res.write(wire([chunk({ content: 'Hel' })], { done: false }));
+      res.write(sseWire([chunk({ content: 'Hel' })], { done: false }));
       setTimeout(() => res.socket?.destroy(), 20);
     });
     const { values, error } = await outcome(
