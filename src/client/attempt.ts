@@ -1,21 +1,19 @@
 import { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
-import { connectionError, RxChatError } from '../errors';
-
-import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
+import { callTransport } from '../transport/transport-response';
+import type { ChatHttpRequest, ChatTransport } from '../transport/types';
 import type { PieceClock } from './piece-clock';
 import { chatResponseEvents } from '../response/chat';
 import type { ResponseOptions } from '../response/read-response';
 
 /**
  * One attempt: sends `request` through `transport` and turns its one response into chat events
- * ({@link responseEvents}). Transport failures become `connection_error`s. With a `clock`, the
+ * ({@link chatResponseEvents}). Transport failures become `connection_error`s. With a `clock`, the
  * body's pieces are stamped for the idle timeout; `showHeaders` redacts the response's headers
  * before anything shows them.
  *
- * Written by hand rather than as `defer` + `catchError` + `switchMap`: every chunk of a stream
- * passes through here, and this way the response's events go straight to the subscriber
- * instead of crossing a subscriber layer per operator. (The client redacts secrets from errors
+ * Written by hand rather than as `switchMap`: every chunk of a stream passes through here, and
+ * this way the response's events go straight to the subscriber instead of crossing a layer. (The client redacts secrets from errors
  * after this, before retry's `shouldRetry` and at the end.)
  */
 export function attemptEvents(
@@ -27,20 +25,11 @@ export function attemptEvents(
     headers: Readonly<Record<string, string>>,
   ) => Readonly<Record<string, string>> = identity,
 ): Observable<ChatStreamEvent> {
-  return new Observable<ChatStreamEvent>((subscriber) => {
-    let responded = false;
-    let exchange: Observable<ChatHttpResponse>;
-    try {
-      exchange = transport(request);
-    } catch (error) {
-      subscriber.error(connectionError(error));
-      return;
-    }
-    return exchange.subscribe({
+  return new Observable<ChatStreamEvent>((subscriber) =>
+    // callTransport holds any transport to the contract: failures as RxChatErrors, its first
+    // response only, completing without one is an error.
+    callTransport(transport, request).subscribe({
       next(response) {
-        // A transport emits one response; anything after it is not ours to read.
-        if (responded) return;
-        responded = true;
         // A Subscriber passed to subscribe() is used as is: no extra layer per chunk, and the
         // events' teardown (which closes the body) joins the subscriber's.
         const body = clock ? clock.stamp(response.body) : response.body;
@@ -50,21 +39,9 @@ export function attemptEvents(
         const headers = showHeaders(response.headers);
         chatResponseEvents({ status, headers, body }, options).subscribe(subscriber);
       },
-      error(error: unknown) {
-        if (!responded) subscriber.error(connectionError(error));
-      },
-      complete() {
-        if (responded) return;
-        subscriber.error(
-          new RxChatError(
-            'connection_error',
-            'The transport completed without a response (a ChatTransport must emit one)',
-            { retryable: false },
-          ),
-        );
-      },
-    });
-  });
+      error: (error: unknown) => subscriber.error(error),
+    }),
+  );
 }
 
 const identity = <T>(value: T): T => value;

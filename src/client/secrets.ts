@@ -154,13 +154,12 @@ export function secretHeaderTest(
     return DEFAULT_SECRET_HEADER;
   }
   const extra = new Set(named.flatMap((names) => (names ?? []).map((n) => n.toLowerCase())));
-  return (name) => isSecretByDefault(name) || extra.has(name);
+  return (name) => DEFAULT_SECRET_HEADER(name) || extra.has(name);
 }
 
-const isSecretByDefault = (name: string): boolean =>
+/** The secret-header test when none are named: the well-known names and credential shapes. */
+const DEFAULT_SECRET_HEADER = (name: string): boolean =>
   SECRET_HEADERS.has(name) || SECRET_HEADER_NAME.test(name);
-
-const DEFAULT_SECRET_HEADER = isSecretByDefault;
 
 /** Query parameters whose values are credentials (Azure SAS `sig`, Gemini-style `key`, …). */
 const SECRET_QUERY = /^(api[-_]?key|key|token|access[-_]?token|sig|signature|code)$/i;
