@@ -17,6 +17,23 @@ export const corpusFiles = corpusPresent
       .sort()
   : [];
 
+/** Where the synthetic quirk fixtures live (always present, unlike the corpus). */
+export const fixturesDir = resolve(__dirname, '../fixtures/quirks');
+
+/**
+ * Every stream there is to run a property over: the quirk fixtures, then the recorded corpus
+ * when present, each with a name for the test title and its path.
+ */
+export function everyStream(): { name: string; path: string }[] {
+  return [
+    ...readdirSync(fixturesDir)
+      .filter((f) => f.endsWith('.sse'))
+      .sort()
+      .map((f) => ({ name: `fixture ${f}`, path: join(fixturesDir, f) })),
+    ...corpusFiles.map((f) => ({ name: `corpus ${f}`, path: join(corpusDir, f) })),
+  ];
+}
+
 /** Prints the notice that a suite is skipped for want of the corpus. */
 export function noticeCorpusAbsent(suite: string): void {
   console.warn(

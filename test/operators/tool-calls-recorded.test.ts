@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import {
   decodeSse,
@@ -8,7 +7,7 @@ import {
   toolCalls,
   type ChatStreamEvent,
 } from '../../src';
-import { corpusDir, corpusFiles, corpusPresent, noticeCorpusAbsent } from '../helpers/corpus';
+import { corpusPresent, everyStream, noticeCorpusAbsent } from '../helpers/corpus';
 
 /*
  * toolCalls() on every stream we have: the synthetic quirk fixtures (always) and the recorded
@@ -17,14 +16,7 @@ import { corpusDir, corpusFiles, corpusPresent, noticeCorpusAbsent } from '../he
  * emits must be exactly the call of the final completion at that position: a call emitted before
  * its arguments were whole would differ.
  */
-const fixturesDir = join(__dirname, '../fixtures/quirks');
-const streams = [
-  ...readdirSync(fixturesDir)
-    .filter((f) => f.endsWith('.sse'))
-    .sort()
-    .map((f) => ({ name: `fixture ${f}`, path: join(fixturesDir, f) })),
-  ...corpusFiles.map((f) => ({ name: `corpus ${f}`, path: join(corpusDir, f) })),
-];
+const streams = everyStream();
 if (!corpusPresent) noticeCorpusAbsent('the toolCalls() run over recorded streams');
 
 describe('toolCalls() over recorded and synthetic streams', () => {

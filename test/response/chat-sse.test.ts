@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import {
   from,
@@ -12,7 +11,7 @@ import {
 } from 'rxjs';
 import { sseChunks } from '../../src/response/chat-sse';
 import { decodeSse, parseChunks, RxChatError } from '../../src';
-import { corpusDir, corpusFiles } from '../helpers/corpus';
+import { everyStream } from '../helpers/corpus';
 import { chunk, testScheduler } from '../helpers/marbles';
 import { cutAt } from '../helpers/pipeline';
 
@@ -20,13 +19,7 @@ import { cutAt } from '../helpers/pipeline';
 // decodeSse() + parseChunks(): same events, same error, for every recorded stream and fixture,
 // however the bytes are cut, with and without requireDone and a small maxEventBytes.
 
-const fixtures = join(__dirname, '../fixtures/quirks');
-const files = [
-  ...readdirSync(fixtures)
-    .filter((f) => f.endsWith('.sse'))
-    .map((f) => join(fixtures, f)),
-  ...corpusFiles.map((f) => join(corpusDir, f)),
-];
+const files = everyStream().map((stream) => stream.path);
 
 /** Notifications with errors reduced to what matters (class, code, message, usage). */
 async function outcome(source: ReturnType<typeof sseChunks>): Promise<unknown[]> {
