@@ -34,14 +34,6 @@ export function everyStream(): { name: string; path: string }[] {
   ];
 }
 
-/** Prints the notice that a suite is skipped for want of the corpus. */
-export function noticeCorpusAbsent(suite: string): void {
-  console.warn(
-    `[conformance] ${corpusDir} is absent: ${suite} is skipped. ` +
-      'Set RXCHAT_CORPUS or place shared/corpus beside the repository to run it.',
-  );
-}
-
 /** The golden expectation of one recorded stream (see test/conformance/README.md). */
 export interface Golden {
   file: string;

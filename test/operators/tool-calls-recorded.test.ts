@@ -7,7 +7,7 @@ import {
   toolCalls,
   type ChatStreamEvent,
 } from '../../src';
-import { corpusPresent, everyStream, noticeCorpusAbsent } from '../helpers/corpus';
+import { corpusPresent, everyStream } from '../helpers/corpus';
 
 /*
  * toolCalls() on every stream we have: the synthetic quirk fixtures (always) and the recorded
@@ -17,9 +17,9 @@ import { corpusPresent, everyStream, noticeCorpusAbsent } from '../helpers/corpu
  * its arguments were whole would differ.
  */
 const streams = everyStream();
-if (!corpusPresent) noticeCorpusAbsent('the toolCalls() run over recorded streams');
 
 describe('toolCalls() over recorded and synthetic streams', () => {
+  if (!corpusPresent) it.todo('runs over the recorded corpus too when it is present');
   it.each(streams)('$name: emits the final completion’s calls, each whole', async ({ path }) => {
     let events: ChatStreamEvent[];
     try {
