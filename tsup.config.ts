@@ -1,8 +1,29 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type Plugin = NonNullable<Options['plugins']>[number];
+
+/**
+ * The undici transport loads undici with `import('undici')` on its first request, so importing
+ * rxchat does not load it. CommonJS files must not keep that `import()` (Jest runs them without
+ * ESM support), so the CommonJS build turns it into `require('undici')`: esbuild does, but
+ * because tsup's treeshake step builds ESM first and converts it, esbuild writes the call as
+ * `__require("undici")`, a shim that bundlers cannot follow. This makes it a plain `require`.
+ */
+const plainRequireOfUndici: Plugin = {
+  name: 'plain-require-of-undici',
+  renderChunk(code) {
+    if (this.format !== 'cjs') return undefined;
+    return { code: code.replaceAll('__require("undici")', 'require("undici")') };
+  },
+};
 
 // Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point: the
 // browser-safe core, the Node build with undici, rxchat/testing and rxchat/mock-server) and
 // the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
+//
+// No source maps in dist/ (so none in the tarball): they were two thirds of it, and the code is
+// not minified, so a stack trace into dist/ reads as it is. `npx tsup --sourcemap` adds them
+// for a local debugging session.
 export default defineConfig([
   {
     entry: {
@@ -13,7 +34,7 @@ export default defineConfig([
     },
     format: ['esm', 'cjs'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-    sourcemap: true,
+    sourcemap: false,
     target: 'es2022',
     platform: 'neutral',
     splitting: false,
@@ -21,6 +42,11 @@ export default defineConfig([
     outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
     // `node:` built-ins appear only in the Node entry (the undici transport's decompression).
     external: ['rxjs', 'zod', 'undici', /^node:/],
+    // No `import()` in the CommonJS build: a lazy `require()` instead (see plainRequireOfUndici).
+    esbuildOptions(options, { format }) {
+      if (format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };
+    },
+    plugins: [plainRequireOfUndici],
   },
   {
     // Angular ships ESM only, so rxchat/angular does too. It imports rxchat itself as a
@@ -28,7 +54,7 @@ export default defineConfig([
     entry: { angular: 'src/angular/index.ts' },
     format: ['esm'],
     dts: { compilerOptions: { ignoreDeprecations: '6.0' } },
-    sourcemap: true,
+    sourcemap: false,
     target: 'es2022',
     platform: 'browser',
     outExtension: () => ({ js: '.mjs' }),
@@ -37,10 +63,14 @@ export default defineConfig([
   {
     entry: { cli: 'src/cli/main.ts' },
     format: ['cjs'],
-    sourcemap: true,
+    sourcemap: false,
     target: 'node20',
     platform: 'node',
     outExtension: () => ({ js: '.cjs' }),
     external: ['rxjs', 'zod', 'undici'],
+    // undici's lazy load as a plain `require()` here too, not through Node's ESM loader.
+    esbuildOptions(options) {
+      options.supported = { ...options.supported, 'dynamic-import': false };
+    },
   },
 ]);

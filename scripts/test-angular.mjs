@@ -53,7 +53,7 @@ if (!existsSync('/usr/bin/chromium') && !process.env.CHROMIUM_PATH) {
   );
 }
 
-step('build rxchat', () => run(npm, ['run', 'build:quiet'], root));
+// No separate build: `npm pack` runs the `prepare` script, which builds dist/.
 
 let tarball;
 step('pack rxchat', () => {

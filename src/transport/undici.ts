@@ -1,5 +1,5 @@
 import type { Transform } from 'node:stream';
-import { getGlobalDispatcher, request as undiciRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { RxChatError } from '../errors';
 import { decodersFor, isEncoded } from './decompress';
 import type { BodySink } from './exchange';
@@ -18,6 +18,11 @@ export interface UndiciTransportOptions {
 }
 
 type BodyReadable = Dispatcher.ResponseData['body'];
+
+// undici takes about as long to load as the rest of rxchat, so `import('rxchat')` leaves it out
+// and the first request loads it (once; later requests read it from here).
+let undici: typeof import('undici') | undefined;
+const loadUndici = async () => (undici ??= await import('undici'));
 
 /**
  * The Node {@link ChatTransport}: `undici.request` on a keep-alive pool, the fastest HTTP client
@@ -41,6 +46,7 @@ type BodyReadable = Dispatcher.ResponseData['body'];
 export function undiciTransport(options: UndiciTransportOptions = {}): ChatTransport {
   return (request: ChatHttpRequest) =>
     createTransportResponse(async ({ signal }) => {
+      const { request: undiciRequest, getGlobalDispatcher } = undici ?? (await loadUndici());
       const { statusCode, headers, body } = await undiciRequest(request.url, {
         method: request.method,
         headers: { ...request.headers },

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /*
- * Builds, packs and installs the tarball into a temporary project, then loads it the ways users
- * do: `require`, `import`, and the `rxchat` bin. The dependencies are linked from this repo's
- * node_modules, so the test needs no network and checks exactly what the tarball ships.
+ * Packs (npm's `prepare` script builds dist/ first) and installs the tarball into a temporary
+ * project, then loads it the ways users do: `require`, `import`, and the `rxchat` bin. The
+ * dependencies are linked from this repo's node_modules, so the test needs no network and checks
+ * exactly what the tarball ships. `npm run check:package` checks more (attw, publint, TypeScript
+ * projects, a real install) and takes longer; CI runs it.
  */
 const root = resolve(__dirname, '../..');
 const run = (cmd: string, args: string[], cwd: string) =>
@@ -16,7 +18,6 @@ describe('the packed package', () => {
   let project: string;
 
   beforeAll(() => {
-    run('npm', ['run', 'build'], root);
     const scratch = mkdtempSync(join(tmpdir(), 'rxchat-pack-'));
     const tarball = run('npm', ['pack', '--pack-destination', scratch, '--silent'], root)
       .trim()
@@ -116,6 +117,33 @@ describe('the packed package', () => {
     `;
     const out = run('node', ['--input-type=module', '-e', code], project);
     expect(JSON.parse(out)).toEqual(Array(4).fill(['function', 'function', 'function']));
+  });
+
+  it('loads undici on the first request, not on import, in both builds', () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      import { firstValueFrom } from 'rxjs';
+      import { startMockServer } from 'rxchat/mock-server';
+      const require = createRequire(import.meta.url);
+      const undici = () => Object.keys(require.cache).filter((path) => /[\\\\/]undici[\\\\/]/.test(path));
+      const esm = await import('rxchat');
+      const cjs = require('rxchat');
+      const seen = [undici().length > 0];
+      const server = await startMockServer();
+      const ask = (rxchat) => firstValueFrom(
+        rxchat.createChatClient({ baseURL: server.url }).complete({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
+      );
+      await ask(esm);
+      seen.push(undici().length > 0);
+      // Forget undici, so that the CommonJS build's first request has to require it again.
+      for (const path of undici()) delete require.cache[path];
+      await ask(cjs);
+      seen.push(undici().length > 0);
+      await server.close();
+      console.log(JSON.stringify(seen));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual([false, true, true]);
   });
 
   it('loads rxchat/testing with require() and import()', () => {
