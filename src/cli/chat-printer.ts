@@ -1,7 +1,7 @@
 import { RxChatError, type ToolCall, type Usage } from '../node';
 import type { ChatFormat } from './chat-command';
 import type { ChatView } from './chat-views';
-import { errorLine, usageLine } from './status-lines';
+import { cutLine, errorLine, usageLine } from './status-lines';
 import { dim, printable, startSpinner, type Terminal } from './terminal';
 import { toolCallText } from './tool-call-text';
 
@@ -23,6 +23,8 @@ export class ChatPrinter {
   /** Whether anything went to stdout. */
   private wroteStdout = false;
   private usage: Usage | null = null;
+  /** The finish reason of each choice so far (the last non-empty one a choice got). */
+  private readonly finishReasons = new Map<number, string>();
   private ended = false;
   private readonly spinner: { stop(): void };
 
@@ -47,27 +49,38 @@ export class ChatPrinter {
         return this.writeToolCall(view.call);
       case 'completion':
         return this.writeOut(`${JSON.stringify(view.completion, null, 2)}\n`);
+      case 'failed-completion':
+        return this.writeOut(`${JSON.stringify(view.failed, null, 2)}\n`);
       case 'event':
         return this.writeOut(`${JSON.stringify(view.event)}\n`);
+      case 'finish':
+        this.finishReasons.set(view.index, view.reason);
+        return;
       case 'usage':
         this.usage = view.usage;
     }
   }
 
-  /** The stream completed: ends the answer's line, prints the usage line and exits 0. */
+  /**
+   * The stream completed: ends the answer's line, says if the answer was cut short, prints the
+   * usage line and exits 0.
+   */
   succeed(): void {
     this.endAnswerLine();
+    this.sayIfCut();
     this.say(usageLine(this.usage));
     this.end(EXIT.ok);
   }
 
   /**
-   * The stream failed, after its views showed what had arrived: prints the error line, and the
-   * usage the server reported before failing (it was billed), then exits 1.
+   * The stream failed, after its views showed what had arrived: prints the error line, whether
+   * the answer had been cut short, and the usage the server reported before failing (it was
+   * billed), then exits 1.
    */
   fail(error: unknown): void {
     this.endAnswerLine();
     this.say(errorLine(error));
+    this.sayIfCut();
     const billed = RxChatError.isInstance(error) ? error.usage : null;
     if (billed) this.say(usageLine(billed));
     this.end(EXIT.failed);
@@ -118,6 +131,14 @@ export class ChatPrinter {
     const { name, input } = toolCallText(call);
     if (!this.atLineStart) this.writeOut('\n');
     this.writeOut(`[tool call] ${name}(${input}) id=${call.id}\n`);
+  }
+
+  /** One line per reason a choice's answer was cut short (a length limit, a content filter). */
+  private sayIfCut(): void {
+    for (const reason of new Set(this.finishReasons.values())) {
+      const line = cutLine(reason);
+      if (line) this.say(line);
+    }
   }
 
   /** The answer's last line ends with a newline, so the shell prompt starts on its own line. */

@@ -6,6 +6,7 @@ import {
   last,
   map,
   merge,
+  mergeMap,
   of,
   type Observable,
   type OperatorFunction,
@@ -29,26 +30,54 @@ import type { ChatFormat } from './chat-command';
 export type NdjsonEvent =
   ChatStreamEvent | { type: 'error'; error: RxChatErrorJson | { message: string } };
 
+/**
+ * What `--format json` prints when the stream fails, in the shape of a failed
+ * `rxchat inspect --jsonl` line (without `file`): `completion` is what had arrived (with the
+ * usage the server reported before failing), or `null` when nothing had.
+ */
+export interface FailedCompletion {
+  ok: false;
+  completion: ChatCompletion | null;
+  error: { code: string; message: string };
+}
+
 /** One thing `rxchat chat` shows, in the order it is to be shown. */
 export type ChatView =
   | { type: 'reasoning'; text: string }
   | { type: 'answer'; text: string }
   | { type: 'tool-call'; call: ToolCall }
   | { type: 'completion'; completion: ChatCompletion }
+  | { type: 'failed-completion'; failed: FailedCompletion }
   | { type: 'event'; event: NdjsonEvent }
+  | { type: 'finish'; index: number; reason: string }
   | { type: 'usage'; usage: Usage | null };
 
 /**
  * What `rxchat chat` shows of a stream, made of the public operators: in `text`, the reasoning
  * and the answer as they arrive and each tool call once complete; in `json`, the final
- * completion (the partial one if the stream fails); in `ndjson`, every event (and the error,
- * last); in every format, the final usage. All the views share one subscription to the stream,
- * so one request feeds them. Fails as the stream fails, once every view has seen the failure.
+ * completion (or, if the stream fails, a {@link FailedCompletion}); in `ndjson`, every event
+ * (and the error, last); in every format, each finish reason as it arrives (the last one of
+ * a choice is its own) and the final usage. All the views share one subscription to the stream, so one
+ * request feeds them. Fails as the stream fails, once every view has seen the failure.
  */
 export function chatViews(format: ChatFormat): OperatorFunction<ChatStreamEvent, ChatView> {
   return connect((events) =>
     mergeViews(events, [
       ...formatViews(format, events),
+      events.pipe(
+        mergeMap((event) => (event.type === 'chunk' ? (event.chunk.choices ?? []) : [])),
+        mergeMap((choice): ChatView[] =>
+          typeof choice.finish_reason === 'string' && choice.finish_reason !== ''
+            ? [
+                {
+                  type: 'finish',
+                  index: typeof choice.index === 'number' ? choice.index : 0,
+                  reason: choice.finish_reason,
+                },
+              ]
+            : [],
+        ),
+      ),
       events.pipe(
         usage(),
         map((reported): ChatView => ({ type: 'usage', usage: reported })),
@@ -77,14 +106,15 @@ function formatViews(format: ChatFormat, events: Observable<ChatStreamEvent>) {
       ];
     case 'json':
       return [
-        // The completion as far as it got: accumulate()'s last snapshot, however the stream
-        // ended. (finalCompletion()'s partial would also take the usage of a failing error
-        // frame, which the error line reports on its own.)
         events.pipe(
           accumulate(),
-          catchError(() => EMPTY),
           last(null, NOTHING_ARRIVED),
           map((completion): ChatView => ({ type: 'completion', completion })),
+          // The error carries what had arrived (accumulate() gives it), as `rxchat inspect`
+          // reports it: the usage of a failing error frame included.
+          catchError((error: unknown) =>
+            of<ChatView>({ type: 'failed-completion', failed: failedCompletion(error) }),
+          ),
         ),
       ];
     case 'ndjson':
@@ -113,8 +143,29 @@ function mergeViews(
   );
 }
 
-/** The completion of a stream that failed before its first event. */
+/** The completion of a stream that ended without any event (not seen in practice). */
 const NOTHING_ARRIVED: ChatCompletion = { id: '', model: '', created: 0, choices: [], usage: null };
+
+function failedCompletion(error: unknown): FailedCompletion {
+  if (!RxChatError.isInstance(error)) {
+    return {
+      ok: false,
+      completion: null,
+      error: {
+        code: 'internal_error',
+        message: error instanceof Error ? error.message : String(error),
+      },
+    };
+  }
+  const partial = error.partial;
+  // Nothing arrived (a 401, a refused connection): no completion, rather than an empty one.
+  const arrived = partial && (partial.id !== '' || partial.choices.length > 0 || partial.usage);
+  return {
+    ok: false,
+    completion: arrived ? partial : null,
+    error: { code: error.code, message: error.message },
+  };
+}
 
 function errorEvent(error: unknown): NdjsonEvent {
   return {

@@ -1,14 +1,15 @@
 import { Subscription, type Observable } from 'rxjs';
 import type { MockServer } from '../mock-server';
 import { createChatClient, type ChatStreamEvent } from '../node';
-import { CHAT_USAGE, parseChatCommand, type ChatFormat, type ChatInput } from './chat-command';
+import type { ChatCommand, ChatFormat } from './chat-command';
 import { ChatPrinter } from './chat-printer';
 import { chatViews } from './chat-views';
 import type { Terminal } from './terminal';
 
-/** Where `rxchat chat` reads and writes, so tests can run it in-process too. */
-export interface ChatIo extends ChatInput {
+/** Where `rxchat chat` writes and what it hooks into, so tests can run it in-process too. */
+export interface ChatIo {
   terminal: Terminal;
+  env: NodeJS.ProcessEnv;
   /** Registers the Ctrl-C handler; returns a function that removes it. */
   onInterrupt(handler: () => void): () => void;
   /** Registers what to do when stdout's reader goes away (EPIPE); returns the remover. */
@@ -18,26 +19,19 @@ export interface ChatIo extends ChatInput {
 }
 
 /**
- * `rxchat chat`: streams the answer to stdout as it arrives (reasoning dimmed on stderr, tool
- * calls printed when complete), then the usage line on stderr. Ctrl-C closes the connection at
- * once and exits 130; a second Ctrl-C exits without waiting for anything.
+ * `rxchat chat`, once its command line is parsed and checked ({@link parseChatCommand}): streams
+ * the answer to stdout as it arrives (reasoning dimmed on stderr, tool calls printed when
+ * complete), then the usage line on stderr. Ctrl-C closes the connection at once and exits
+ * 130; a second Ctrl-C exits without waiting for anything. With no endpoint configured, the
+ * built-in mock server answers, and the API key (if any) is sent nowhere.
  */
-export async function runChat(argv: string[], io: ChatIo): Promise<number> {
-  if (argv[0] === '-h' || argv[0] === '--help') {
-    io.terminal.write(`${CHAT_USAGE}\n`);
-    return 0;
-  }
-  const command = await parseChatCommand(argv, io);
-  const server = command.baseURL || command.apiKey ? undefined : await io.startMockServer();
-  if (server) {
-    io.terminal.error(
-      `rxchat: no endpoint configured (set OPENAI_BASE_URL and OPENAI_API_KEY); answering from the built-in mock server at ${server.url}\n`,
-    );
-  }
+export async function runChat(command: ChatCommand, io: ChatIo): Promise<number> {
+  const server = command.baseURL ? undefined : await io.startMockServer();
+  if (server) io.terminal.error(`${mockServerNotice(command, server.url)}\n`);
   try {
     const client = createChatClient({
       baseURL: server?.url ?? command.baseURL,
-      apiKey: command.apiKey,
+      apiKey: server ? undefined : command.apiKey,
       includeUsage: command.includeUsage,
       retry: { maxRetries: command.retries },
       timeout: { headers: command.idle, idle: command.idle },
@@ -49,6 +43,15 @@ export async function runChat(argv: string[], io: ChatIo): Promise<number> {
   } finally {
     await server?.close();
   }
+}
+
+/** Why the mock server answers, and how to reach a real provider instead. */
+function mockServerNotice(command: ChatCommand, url: string): string {
+  const answering = `answering from the built-in mock server at ${url}`;
+  if (command.apiKeyVariable) {
+    return `rxchat: ${command.apiKeyVariable} is set but no endpoint is, so the key is not sent; ${answering}. To ask OpenAI, set OPENAI_BASE_URL=https://api.openai.com/v1 (or pass --base-url)`;
+  }
+  return `rxchat: no endpoint configured; ${answering}. To ask a provider, set OPENAI_BASE_URL (e.g. https://api.openai.com/v1) and OPENAI_API_KEY`;
 }
 
 /**

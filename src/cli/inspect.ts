@@ -7,8 +7,10 @@ import {
   type ChatCompletion,
   type RxChatErrorCode,
 } from '../node';
+import { parseArgs } from './args';
 import { readBytes } from './read-stream';
 import { toolCallText } from './tool-call-text';
+import { INSPECT_OPTIONS } from './usage';
 import { UsageError } from './usage-error';
 
 /**
@@ -99,11 +101,10 @@ function preview(text: string, max = 120): string {
 
 /** `rxchat inspect [--jsonl] FILE...`: exit code 0 only if every file succeeded. */
 export async function runInspect(args: string[], out: (line: string) => void): Promise<number> {
-  const jsonl = args.includes('--jsonl');
-  const files = args.filter((a) => a !== '--jsonl');
-  const unknown = files.find((f) => f.startsWith('--'));
-  if (unknown) throw new UsageError(`inspect: unknown option ${unknown}`);
-  if (files.length === 0) throw new UsageError('inspect: give one or more files (- for stdin)');
+  const parsed = parseArgs(args, INSPECT_OPTIONS);
+  const jsonl = parsed.flags.has('jsonl');
+  const files = parsed.positional;
+  if (files.length === 0) throw new UsageError('give one or more files (- for stdin)');
   let allOk = true;
   for (const file of files) {
     const result = await inspectFile(file);

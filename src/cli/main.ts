@@ -1,30 +1,15 @@
 #!/usr/bin/env node
-import { startMockServer } from '../mock-server';
-import { runChat, type ChatIo } from './chat';
-import { CHAT_USAGE } from './chat-command';
-import { readBytes } from './read-stream';
-import { runInspect } from './inspect';
-import { runServe, SERVE_USAGE } from './serve';
-import { errorLine } from './status-lines';
-import { isFancy, type Terminal } from './terminal';
+import { version } from '../../package.json';
+import { parseArgs } from './args';
+import { COMMAND_NAMES, HELP, helpHint, MAIN_HELP, OPTIONS, type CommandName } from './usage';
 import { UsageError } from './usage-error';
-import { lastValueFrom, reduce } from 'rxjs';
 
-const USAGE = `Usage:
-  ${CHAT_USAGE}
-  ${SERVE_USAGE}
-  rxchat inspect [--jsonl] FILE...   run recorded SSE transcripts through the pipeline (- reads stdin)
-  rxchat --help                      show this help`;
+// Only the argument parser and the help texts load up front, so `--help`, `--version` and
+// usage errors answer at once. Each command loads what it needs (rxjs, zod, undici, the mock
+// server) with a dynamic import when it runs; the CLI bundle keeps those modules unevaluated
+// until then.
 
-const terminal: Terminal = {
-  fancy: isFancy(process.stderr, process.env),
-  outputIsTTY: process.stdout.isTTY === true,
-  errorIsTTY: process.stderr.isTTY === true,
-  write: (text) => {
-    if (!process.stdout.destroyed) process.stdout.write(text);
-  },
-  error: (text) => void process.stderr.write(text),
-};
+const out = (line: string) => void process.stdout.write(`${line}\n`);
 
 // A reader that goes away (`rxchat chat … | head`) is not a crash: the running command hears
 // of it (and stops its request); later writes are dropped.
@@ -57,66 +42,118 @@ function onInterrupt(handler: () => void): () => void {
   };
 }
 
-const chatIo: ChatIo = {
-  terminal,
-  env: process.env,
-  stdinIsTTY: process.stdin.isTTY === true,
-  readStdin: () => {
-    // One streaming decoder, so a character split between two reads stays whole.
-    const decoder = new TextDecoder();
-    return lastValueFrom(
-      readBytes('-').pipe(
-        reduce((text, bytes) => text + decoder.decode(bytes, { stream: true }), ''),
-      ),
-    ).then((text) => text + decoder.decode());
-  },
-  onInterrupt,
-  onOutputClosed,
-  startMockServer: () => startMockServer({ pace: 'realistic' }),
-};
+const isCommand = (word: string): word is CommandName =>
+  (COMMAND_NAMES as readonly string[]).includes(word);
 
+/**
+ * `rxchat COMMAND [options]`: exit code 0 when done, 1 when the command failed, 2 for a bad
+ * command line (one line saying what is wrong, and where to read more, on stderr).
+ */
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const [first, ...rest] = argv;
+  let command: CommandName | undefined;
   try {
-    switch (command) {
-      case 'chat':
-        return await runChat(rest, chatIo);
-      case 'serve': {
-        const stopped = new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
-        return await runServe(rest, startMockServer, out, stopped);
+    if (first === undefined) throw new UsageError('give a command: chat, serve or inspect');
+    if (first === '-h' || first === '--help' || first === 'help') {
+      // `rxchat help chat` is `rxchat chat --help`.
+      const topic = first === 'help' ? rest[0] : undefined;
+      if (topic !== undefined && !isCommand(topic)) {
+        throw new UsageError(`unknown command: ${topic}`);
       }
-      case 'inspect':
-        return await runInspect(rest, out);
-      case undefined:
-        process.stderr.write(`${USAGE}\n`);
-        return 2;
-      case '-h':
-      case '--help':
-      case 'help':
-        out(USAGE);
-        return 0;
-      default:
-        throw new UsageError(`unknown command: ${command}`);
+      out(topic === undefined ? MAIN_HELP : HELP[topic]);
+      return 0;
     }
+    if (first === '-V' || first === '--version') {
+      out(version);
+      return 0;
+    }
+    if (!isCommand(first)) {
+      throw new UsageError(
+        first.startsWith('-') ? `unknown option ${first}` : `unknown command: ${first}`,
+      );
+    }
+    command = first;
+    // The command line's shape is checked here, its values by the command.
+    const args = parseArgs(rest, OPTIONS[command]);
+    if (args.flags.has('help')) {
+      out(HELP[command]);
+      return 0;
+    }
+    if (args.flags.has('version')) {
+      out(version);
+      return 0;
+    }
+    return await run(command, rest);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`rxchat: ${error.message}\n${USAGE}\n`);
+      const where = command ? `rxchat ${command}` : 'rxchat';
+      process.stderr.write(`${where}: ${error.message}\n${helpHint(command)}\n`);
       return 2;
     }
     throw error;
   }
 }
 
+async function run(command: CommandName, argv: string[]): Promise<number> {
+  switch (command) {
+    case 'chat':
+      return chat(argv);
+    case 'serve': {
+      const { runServe } = await import('./serve');
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
+      const start: Parameters<typeof runServe>[1] = async (options) =>
+        (await import('../mock-server')).startMockServer(options);
+      return runServe(argv, start, out, stopped);
+    }
+    case 'inspect': {
+      const { runInspect } = await import('./inspect');
+      return runInspect(argv, out);
+    }
+  }
+}
+
+async function chat(argv: string[]): Promise<number> {
+  const [{ parseChatCommand }, { readStdin, stdinKind }, { isFancy }] = await Promise.all([
+    import('./chat-command'),
+    import('./stdin'),
+    import('./terminal'),
+  ]);
+  const error = (text: string) => void process.stderr.write(text);
+  // The whole command line is checked (and stdin read) before anything loads the client.
+  const command = await parseChatCommand(argv, {
+    env: process.env,
+    stdin: stdinKind(),
+    readStdin: (waiting) => readStdin(waiting, (line) => error(`${line}\n`)),
+  });
+  const { runChat } = await import('./chat');
+  return runChat(command, {
+    terminal: {
+      fancy: isFancy(process.stderr, process.env),
+      outputIsTTY: process.stdout.isTTY === true,
+      errorIsTTY: process.stderr.isTTY === true,
+      write: (text) => {
+        if (!process.stdout.destroyed) process.stdout.write(text);
+      },
+      error,
+    },
+    env: process.env,
+    onInterrupt,
+    onOutputClosed,
+    startMockServer: async () =>
+      (await import('../mock-server')).startMockServer({ pace: 'realistic' }),
+  });
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    process.stderr.write(`${errorLine(error)}\n`);
+  async (error: unknown) => {
     process.exitCode = 1;
+    const { errorLine } = await import('./status-lines');
+    process.stderr.write(`${errorLine(error)}\n`);
   },
 );

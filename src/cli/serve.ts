@@ -1,38 +1,25 @@
-import {
-  DIALECT_NAMES,
-  type DialectName,
-  type MockServer,
-  type MockServerOptions,
-} from '../mock-server';
-import { last, numberFlag, parseArgs } from './args';
+import type { DialectName, MockServer, MockServerOptions } from '../mock-server';
+import { DIALECT_NAMES } from '../mock-server/dialect-names';
+import { last, parseArgs } from './args';
+import { SERVE_OPTIONS } from './usage';
 import { UsageError } from './usage-error';
-
-export const SERVE_USAGE = `rxchat serve [options]               run the built-in OpenAI-compatible mock server
-    --port N             port (default 0: any free port)
-    --host HOST          interface (default 127.0.0.1; loopback only unless told otherwise)
-    --dialect NAME       openai, azure, openrouter, groq, deepseek, mistral, vllm, no-done, …
-    --pace MODE          realistic (default) or none
-    --fault SPEC         inject a fault into every response (repeatable), e.g. status:429,
-                         error-before, error-after:3, disconnect-after:5, stall:keepalive
-    --api-key KEY        require this bearer key
-  Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout; Ctrl-C stops it.`;
 
 /** Parses `rxchat serve` flags into mock server options. */
 export function serveOptions(argv: string[]): MockServerOptions {
-  const args = parseArgs(argv, ['port', 'host', 'dialect', 'pace', 'fault', 'api-key']);
-  if (args.positional.length > 0) throw new UsageError(`serve: unexpected ${args.positional[0]}`);
+  const args = parseArgs(argv, SERVE_OPTIONS);
+  if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const pace = last(args, 'pace') ?? 'realistic';
   if (pace !== 'realistic' && pace !== 'none') {
     throw new UsageError(`--pace must be realistic or none, not ${pace}`);
   }
   // A standalone server runs for long: keep only the latest requests in memory.
   const options: MockServerOptions = { pace, maxRecorded: 100 };
-  const port = numberFlag(args, 'port');
+  const port = last(args, 'port');
   if (port !== undefined) {
-    if (!Number.isInteger(port) || port > 65535) {
+    if (!/^\d+$/.test(port) || Number(port) > 65535) {
       throw new UsageError(`--port must be a whole number 0..65535, not ${port}`);
     }
-    options.port = port;
+    options.port = Number(port);
   }
   const host = last(args, 'host');
   if (host !== undefined) options.host = host;

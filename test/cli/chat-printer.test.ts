@@ -78,6 +78,47 @@ describe('ChatPrinter', () => {
     expect(exits).toEqual([1]);
   });
 
+  it('says when the answer was cut short, before the usage line, and still exits 0', () => {
+    const { printer: p, writes, exits } = printer();
+    p.show({ type: 'answer', text: 'Once upon a' });
+    p.show({ type: 'finish', index: 0, reason: 'length' });
+    p.show({ type: 'finish', index: 1, reason: 'content_filter' });
+    p.show({ type: 'finish', index: 2, reason: 'length' });
+    p.show({ type: 'usage', usage: makeUsage(1, 2) });
+    p.succeed();
+    expect(writes).toEqual([
+      'out:Once upon a',
+      'out:\n',
+      'err:rxchat: the answer was cut: max tokens reached (finish_reason length)\n',
+      "err:rxchat: the answer was cut: the provider's content filter stopped it (finish_reason content_filter)\n",
+      'err:[usage] prompt=1 completion=2 total=3\n',
+    ]);
+    expect(exits).toEqual([0]);
+  });
+
+  it("goes by each choice's last finish reason, and says nothing for a finished answer", () => {
+    const { printer: p, writes } = printer('json');
+    // A proxy that repeats finish reasons: the last one of the choice is its own.
+    p.show({ type: 'finish', index: 0, reason: 'length' });
+    p.show({ type: 'finish', index: 0, reason: 'stop' });
+    p.show({ type: 'finish', index: 1, reason: 'tool_calls' });
+    p.fail(new RxChatError('stream_error', 'boom'));
+    expect(writes).toEqual(['err:rxchat: stream_error: boom\n']);
+  });
+
+  it('writes a failed completion as one JSON document on stdout', () => {
+    const { printer: p, writes } = printer('json');
+    const failed = {
+      ok: false as const,
+      completion: null,
+      error: { code: 'http_error', message: 'HTTP 401' },
+    };
+    p.show({ type: 'failed-completion', failed });
+    p.fail(new RxChatError('http_error', 'HTTP 401', { status: 401 }));
+    expect(JSON.parse(writes[0]!.slice('out:'.length))).toEqual(failed);
+    expect(writes[1]).toBe('err:rxchat: http_error: HTTP 401\n');
+  });
+
   it('says it was interrupted once, exits 130, and writes nothing after the end', () => {
     const { printer: p, writes, exits } = printer();
     p.show({ type: 'answer', text: 'Once upon' });

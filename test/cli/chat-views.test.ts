@@ -67,6 +67,7 @@ describe('chatViews', () => {
         type: 'tool-call',
         call: { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } },
       },
+      { type: 'finish', index: 0, reason: 'tool_calls' },
       { type: 'usage', usage },
     ]);
   });
@@ -85,40 +86,78 @@ describe('chatViews', () => {
     ]);
   });
 
-  it('json: the final completion, or the partial one before the failure', async () => {
+  it('json: the final completion; on failure, what arrived, marked as failed', async () => {
     // The usage view speaks at the usage event, the completion at the end.
-    const [reported, done] = await viewsOf('json', from(answered));
-    expect(reported).toEqual({ type: 'usage', usage });
+    const views = await viewsOf('json', from(answered));
+    expect(views.map((view) => ('type' in view ? view.type : 'failed'))).toEqual([
+      'finish',
+      'usage',
+      'completion',
+    ]);
+    const done = views.at(-1) as { completion: { usage: unknown } };
     expect(done).toMatchObject({
       type: 'completion',
       completion: { choices: [{ message: { content: 'Hi', reasoning: `think ${smile} ok` } }] },
     });
-    expect((done as { completion: { usage: unknown } }).completion.usage).toEqual(usage);
+    expect(done.completion.usage).toEqual(usage);
 
+    // The usage a failing error frame reported belongs to the partial completion, as in
+    // `rxchat inspect`.
+    const billed = new RxChatError('stream_error', 'boom', { usage: makeUsage(5, 5) });
     const cut = await viewsOf(
       'json',
       concat(
         from([chunk({ content: 'part' })]),
-        throwError(() => failed),
+        throwError(() => billed),
       ),
     );
     expect(cut).toMatchObject([
-      { type: 'completion', completion: { choices: [{ message: { content: 'part' } }] } },
-      { failed },
+      {
+        type: 'failed-completion',
+        failed: {
+          ok: false,
+          completion: { choices: [{ message: { content: 'part' } }], usage: makeUsage(5, 5) },
+          error: { code: 'stream_error', message: 'boom' },
+        },
+      },
+      { failed: billed },
     ]);
+  });
 
+  it('json: a failure before anything arrived has no completion, not an empty one', async () => {
+    const refused = new RxChatError('http_error', 'HTTP 401 Unauthorized', { status: 401 });
     expect(
       await viewsOf(
         'json',
-        throwError(() => failed),
+        throwError(() => refused),
       ),
     ).toEqual([
       {
-        type: 'completion',
-        completion: { id: '', model: '', created: 0, choices: [], usage: null },
+        type: 'failed-completion',
+        failed: {
+          ok: false,
+          completion: null,
+          error: { code: 'http_error', message: 'HTTP 401 Unauthorized' },
+        },
       },
-      { failed },
+      { failed: refused },
     ]);
+  });
+
+  it('every format: the finish reasons, as they arrive', async () => {
+    const events = from([
+      chunk({ content: 'a', finishReason: 'length' }),
+      chunk({ index: 1, content: 'b' }),
+      chunk({ index: 1, finishReason: 'content_filter' }),
+      { type: 'usage', usage } as const,
+    ]);
+    for (const format of ['text', 'json', 'ndjson'] as const) {
+      const views = await viewsOf(format, events);
+      expect(views.filter((view) => 'type' in view && view.type === 'finish')).toEqual([
+        { type: 'finish', index: 0, reason: 'length' },
+        { type: 'finish', index: 1, reason: 'content_filter' },
+      ]);
+    }
   });
 
   it('ndjson: every event as it came, then the error as the last event', async () => {

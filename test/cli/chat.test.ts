@@ -221,7 +221,7 @@ describe('rxchat chat', () => {
     const cases: [string[], RegExp][] = [
       [['chat', '--format', 'xml', 'Hi'], /--format must be text, json or ndjson/],
       [['chat', '--header', 'Bad Name:x', 'Hi'], /valid header name/],
-      [['chat', '--timeout', '1e20', 'Hi'], /--timeout must be at most/],
+      [['chat', '--timeout', '99999999999', 'Hi'], /--timeout must be at most/],
       [['serve', '--dialect', 'bogus'], /--dialect must be one of/],
       [['serve', '--port', '70000'], /--port must be a whole number/],
       [['serve', '--fault', 'bogus'], /Unknown fault "bogus"/],
@@ -254,8 +254,9 @@ describe('rxchat chat', () => {
     const env = { OPENAI_BASE_URL: server.url, OPENAI_API_KEY: KEY };
     const json = rxchat(['chat', '--format', 'json', 'Hi'], env);
     expect(await json.exit).toBe(1);
-    const partial = JSON.parse(json.stdout());
-    expect(partial.choices[0].message.content.length).toBeGreaterThan(0);
+    const failed = JSON.parse(json.stdout());
+    expect(failed).toMatchObject({ ok: false, error: { code: 'stream_error' } });
+    expect(failed.completion.choices[0].message.content.length).toBeGreaterThan(0);
     expect(json.stderr()).toMatch(/^rxchat: stream_error: /m);
 
     const ndjson = rxchat(['chat', '--format', 'ndjson', 'Hi'], env);

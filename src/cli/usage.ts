@@ -1,0 +1,113 @@
+import type { OptionSpec } from './args';
+
+/*
+ * The commands' options and help texts. A leaf module: `main` reads it for `--help`,
+ * `--version` and usage errors without loading any command (nor rxjs, zod or undici).
+ */
+
+/** The commands of `rxchat`. */
+export type CommandName = 'chat' | 'serve' | 'inspect';
+
+export const COMMAND_NAMES: readonly CommandName[] = ['chat', 'serve', 'inspect'];
+
+/** `-h`/`--help` and `-V`/`--version`, which every command takes. */
+const COMMON: readonly OptionSpec[] = [
+  { name: 'help', short: 'h' },
+  { name: 'version', short: 'V' },
+];
+
+export const CHAT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'model', short: 'm', value: true },
+  { name: 'base-url', value: true },
+  { name: 'system', short: 's', value: true },
+  { name: 'header', short: 'H', value: true },
+  { name: 'format', value: true },
+  { name: 'max-tokens', value: true },
+  { name: 'max-completion-tokens', value: true },
+  { name: 'temperature', value: true },
+  { name: 'timeout', value: true },
+  { name: 'retries', value: true },
+  { name: 'no-usage' },
+  ...COMMON,
+];
+
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'port', value: true },
+  { name: 'host', value: true },
+  { name: 'dialect', value: true },
+  { name: 'pace', value: true },
+  { name: 'fault', value: true },
+  { name: 'api-key', value: true },
+  ...COMMON,
+];
+
+export const INSPECT_OPTIONS: readonly OptionSpec[] = [{ name: 'jsonl' }, ...COMMON];
+
+export const OPTIONS: Record<CommandName, readonly OptionSpec[]> = {
+  chat: CHAT_OPTIONS,
+  serve: SERVE_OPTIONS,
+  inspect: INSPECT_OPTIONS,
+};
+
+const CHAT_HELP = `rxchat chat [options] [--] [PROMPT...]   stream a chat completion
+  -m, --model NAME         model (default $RXCHAT_MODEL, or gpt-4o-mini; mock-1 on the mock server)
+      --base-url URL       API root, e.g. https://api.openai.com/v1 (default $OPENAI_BASE_URL)
+  -s, --system TEXT        a system message first
+  -H, --header K:V         an extra request header (repeatable), e.g. -H FC-Tag:cli
+      --format FMT         text (default: stream the answer), json (the final completion; on
+                           failure {"ok":false,"completion","error"}), ndjson (one event per line)
+      --max-tokens N       max_tokens (N >= 1)
+      --max-completion-tokens N
+                           max_completion_tokens (N >= 1; OpenAI's reasoning models require it)
+      --temperature T      temperature (a number >= 0)
+      --timeout MS         idle timeout between data events (default 600000; 0: none)
+      --retries N          retries before any output (default 2)
+      --no-usage           do not send stream_options.include_usage
+  -h, --help               this help
+  -V, --version            the version of rxchat
+  PROMPT is the words after the options; -- ends the options (for a prompt that starts with -).
+  Piped standard input is read too: alone, it is the prompt; with words, it is sent first (the
+  material), then a blank line, then the words (the instruction). - reads standard input even
+  from a terminal; otherwise a terminal is never waited for.
+  The endpoint is --base-url or $OPENAI_BASE_URL; the API key $RXCHAT_API_KEY or
+  $OPENAI_API_KEY. With no endpoint, the built-in mock server answers (and rxchat says so on
+  stderr; a key alone is sent nowhere): set OPENAI_BASE_URL=https://api.openai.com/v1 for OpenAI.
+  Exit codes: 0 done, 1 the request failed, 2 a bad command line, 130 Ctrl-C.`;
+
+const SERVE_HELP = `rxchat serve [options]   run the built-in OpenAI-compatible mock server
+      --port N             port (default 0: any free port)
+      --host HOST          interface (default 127.0.0.1; loopback only unless told otherwise)
+      --dialect NAME       openai, azure, openrouter, groq, deepseek, mistral, vllm, no-done, …
+      --pace MODE          realistic (default) or none
+      --fault SPEC         inject a fault into every response (repeatable), e.g. status:429,
+                           error-before, error-after:3, disconnect-after:5, stall:keepalive
+      --api-key KEY        require this bearer key
+  -h, --help               this help
+  -V, --version            the version of rxchat
+  Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout; Ctrl-C stops it.`;
+
+const INSPECT_HELP = `rxchat inspect [--jsonl] [--] FILE...   run recorded SSE transcripts through the pipeline
+      --jsonl              one JSON line per file: {"file","ok","completion","error"}
+  -h, --help               this help
+  -V, --version            the version of rxchat
+  - reads standard input. Exit code 0 only if every file succeeded.`;
+
+export const HELP: Record<CommandName, string> = {
+  chat: CHAT_HELP,
+  serve: SERVE_HELP,
+  inspect: INSPECT_HELP,
+};
+
+const indent = (text: string) => text.replace(/^/gm, '  ');
+
+/** `rxchat --help`: every command's help, then the global flags. */
+export const MAIN_HELP = `Usage:
+${[CHAT_HELP, SERVE_HELP, INSPECT_HELP].map(indent).join('\n\n')}
+
+  rxchat -h, --help        this help (rxchat COMMAND --help: one command's)
+  rxchat -V, --version     the version of rxchat`;
+
+/** The line after a usage error: where to read more. */
+export function helpHint(command: CommandName | undefined): string {
+  return `See 'rxchat${command ? ` ${command}` : ''} --help' for more.`;
+}
