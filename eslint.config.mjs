@@ -6,6 +6,7 @@ export default tseslint.config(
     ignores: [
       'dist/**',
       'coverage/**',
+      'docs/**',
       'node_modules/**',
       'examples/*/node_modules/**',
       'examples/*/dist/**',

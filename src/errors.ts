@@ -35,7 +35,9 @@ export interface ProviderErrorDetails {
   message: string;
   /** The provider's code: OpenAI uses strings (`rate_limit_exceeded`), some gateways numbers. */
   code: string | number | null;
+  /** The provider's error category (`invalid_request_error`, `server_error`, …); `null` if none. */
   type: string | null;
+  /** The request parameter the error is about (`messages`, `model`, …); `null` if none. */
   param: string | null;
 }
 
@@ -44,9 +46,16 @@ export type TimeoutPhase = 'headers' | 'firstChunk' | 'idle' | 'total';
 
 /** Options accepted by the {@link RxChatError} constructor. */
 export interface RxChatErrorOptions {
+  /** The underlying error (a network error, a `SyntaxError`, …), kept as the standard `cause`. */
   cause?: unknown;
+  /**
+   * The provider's error object. Default `null`, except for `stream_error`, which then gets
+   * `{ message, code: null, type: null, param: null }` from the error's own message.
+   */
   provider?: ProviderErrorDetails | null;
+  /** The usage the server reported before the failure; default `null`. */
   usage?: Usage | null;
+  /** The completion received before the failure (the accumulating operators set it later). */
   partial?: ChatCompletion;
   /** The raw data that caused the error, for debugging (already bounded by the caller). */
   data?: string;
@@ -105,17 +114,30 @@ function defaultRetryable(code: RxChatErrorCode, options: RxChatErrorOptions): b
   }
 }
 
-/** What {@link RxChatError.toJSON} returns. */
+/**
+ * What {@link RxChatError.toJSON} returns: the error's fields as plain data, for logs. The
+ * optional fields are present only when the error has them; never the partial output or a key.
+ */
 export interface RxChatErrorJson {
+  /** Always `'RxChatError'`. */
   name: string;
+  /** The stable error code. */
   code: RxChatErrorCode;
+  /** The message, secrets redacted; says how many attempts were made when there were several. */
   message: string;
+  /** The provider's error object, or `null` when the provider sent none. */
   provider: ProviderErrorDetails | null;
+  /** Whether trying the same request again may succeed (see {@link RxChatError.retryable}). */
   retryable: boolean;
+  /** `http_error`: the HTTP status (0 when none could be read). */
   status?: number;
+  /** The provider's request id, when the response carried one. */
   requestId?: string;
+  /** How long the server asked to wait before a retry, in milliseconds. */
   retryAfterMs?: number;
+  /** `timeout`: the phase that ran out. */
   phase?: TimeoutPhase;
+  /** How many attempts were made in all, when {@link retryBeforeOutput} gave up. */
   attempts?: number;
 }
 
@@ -131,6 +153,9 @@ const brand = Symbol.for('rxchat.error');
  * The class is branded with `Symbol.for('rxchat.error')`, so {@link RxChatError.isInstance} (and
  * `instanceof`) hold even across duplicate copies of the package and Jest realms.
  *
+ * The package exports this class as a type only (its fields are documented here): construct and
+ * test errors with the {@link RxChatError} value, which is this class typed by code.
+ *
  * @example
  * ```ts
  * client.stream(request).pipe(finalCompletion()).subscribe({
@@ -142,7 +167,7 @@ const brand = Symbol.for('rxchat.error');
  * });
  * ```
  */
-class RxChatErrorClass extends Error {
+export class RxChatErrorClass extends Error {
   /** The stable discriminant. */
   readonly code: RxChatErrorCode;
   /** The provider's error object, when the provider sent one. */
@@ -177,8 +202,20 @@ class RxChatErrorClass extends Error {
   /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
   readonly attempts: number | undefined;
 
+  /**
+   * The brand {@link RxChatError.isInstance} checks, the same in every copy of the package.
+   *
+   * @internal
+   */
   declare readonly [brand]: true;
 
+  /**
+   * Prefer `new RxChatError(code, message, options)`, the same constructor typed by code.
+   *
+   * @param code - The stable error code.
+   * @param message - What went wrong, for people (secrets are redacted by the client).
+   * @param options - Details: provider error, usage, status, phase, cause, …
+   */
   constructor(code: RxChatErrorCode, message: string, options: RxChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RxChatError';
@@ -235,12 +272,23 @@ class RxChatErrorClass extends Error {
 
 /** The fields each code always has, beyond those of every {@link RxChatError}. */
 export interface RxChatErrorDetails {
-  http_error: { readonly status: number; readonly headers: Readonly<Record<string, string>> };
-  stream_error: { readonly provider: ProviderErrorDetails };
+  /** An `http_error` always has a status and headers. */
+  http_error: {
+    /** The response status (0 when none could be read, as for an opaque fetch response). */
+    readonly status: number;
+    /** The response headers, lower-case names, secret ones redacted (`{}` when unknown). */
+    readonly headers: Readonly<Record<string, string>>;
+  };
+  /** A `stream_error` always has the provider's error details. */
+  stream_error: {
+    /** The provider's error object (its message alone when the provider sent no object). */
+    readonly provider: ProviderErrorDetails;
+  };
 }
 
 /** An {@link RxChatError} of one code, with the fields that code always has. */
 export type RxChatErrorOf<C extends RxChatErrorCode> = RxChatErrorClass & {
+  /** The code this error type is narrowed to. */
   readonly code: C;
 } & (C extends keyof RxChatErrorDetails ? RxChatErrorDetails[C] : unknown);
 
@@ -257,13 +305,17 @@ export interface RxChatErrorConstructor {
     message: string,
     options?: RxChatErrorOptions,
   ): RxChatErrorOf<C>;
+  /** The class's prototype, shared by every rxchat error of this package copy. */
   readonly prototype: RxChatError;
   /** True for any rxchat error, whichever copy of the package created it. */
   isInstance(value: unknown): value is RxChatError;
 }
 
-// One class at run time, typed so that `new RxChatError('http_error', …)` is an error of that
-// code, and `instanceof` and `isInstance` narrow to the union.
+/**
+ * The one error type rxchat fails with, at run time: one class ({@link RxChatErrorClass}),
+ * typed so that `new RxChatError('http_error', …)` is an error of that code, and `instanceof`
+ * and {@link RxChatErrorConstructor.isInstance} narrow to the union of codes.
+ */
 export const RxChatError: RxChatErrorConstructor = RxChatErrorClass as never;
 
 /**

@@ -1,5 +1,11 @@
-// rxchat: chat completions from any OpenAI-compatible endpoint as cold RxJS Observables.
-// Named exports only; every module is free of side effects.
+/**
+ * rxchat: chat completions from any OpenAI-compatible endpoint as cold RxJS Observables. This is
+ * the browser-safe core (fetch by default); in Node, `rxchat` resolves to `rxchat/node`, the same
+ * API with undici as the default transport. Named exports only; every module is free of side
+ * effects.
+ *
+ * @module rxchat
+ */
 
 export {
   isRetryableStatus,
@@ -9,6 +15,7 @@ export {
 } from './errors';
 export type {
   ProviderErrorDetails,
+  RxChatErrorClass,
   RxChatErrorCode,
   RxChatErrorConstructor,
   RxChatErrorDetails,
@@ -57,6 +64,8 @@ export type {
 } from './chunks/types';
 
 export { accumulate } from './operators/accumulate';
+export { chatState } from './operators/chat-state';
+export type { ChatState } from './operators/chat-state';
 export { contentDeltas } from './operators/content-deltas';
 export type { DeltaOptions } from './operators/content-deltas';
 export { finalCompletion } from './operators/final-completion';

@@ -1,6 +1,10 @@
-// rxchat for Node: everything in `rxchat`, with undici as the default transport. The `node`
-// export condition of `rxchat` resolves here, so Node users get it without asking; browser
-// bundles never see this file, undici or any `node:` module.
+/**
+ * rxchat for Node: everything in `rxchat`, with undici as the default transport. The `node`
+ * export condition of `rxchat` resolves here, so Node users get it without asking; browser
+ * bundles never see this file, undici or any `node:` module.
+ *
+ * @module rxchat/node
+ */
 
 export * from './index';
 

@@ -55,7 +55,10 @@ const DONE: IteratorResult<never, undefined> = Object.freeze({ done: true, value
 export function toAsyncIterable<T>(
   source: Observable<T>,
   options: ToAsyncIterableOptions = {},
-): { [Symbol.asyncIterator](): AsyncIterableIterator<T> } {
+): {
+  /** A new iteration, which subscribes to `source` on its first `next()` call. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<T>;
+} {
   const { maxBuffered = 100_000 } = options;
   if (
     typeof maxBuffered !== 'number' ||

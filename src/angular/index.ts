@@ -1,4 +1,8 @@
-// rxchat/angular: providers and an HttpClient transport for Angular >= 19 (ESM only).
+/**
+ * rxchat/angular: providers and an HttpClient transport for Angular >= 19 (ESM only).
+ *
+ * @module rxchat/angular
+ */
 export { httpClientTransport, RX_CHAT_REQUEST } from './http-client-transport';
 export {
   injectChatClient,

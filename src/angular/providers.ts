@@ -68,7 +68,9 @@ function clientOfThisInjector(): ChatClient {
 
 /** A feature of {@link provideRxChat}, made by a `with…()` function. */
 export interface RxChatFeature {
+  /** What the feature sets; {@link provideRxChat} takes at most one `'transport'` feature. */
   readonly kind: 'transport';
+  /** The providers the feature adds to those of {@link provideRxChat}. */
   readonly providers: Provider[];
 }
 

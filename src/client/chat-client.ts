@@ -80,8 +80,17 @@ export interface ChatClientOptions {
 export interface ChatRequestOptions {
   /** Extra headers for this request only, e.g. `{ 'FC-Customer': 'acme', 'FC-Tag': 'beta' }`. */
   headers?: Record<string, HeaderValue>;
+  /** Query parameters for this request, added to the client's (a name given here wins; `null` removes it). */
   query?: QueryParams;
+  /**
+   * Retry settings for this request, merged over the client's ({@link ChatClientOptions.retry});
+   * `false` turns retries off for it.
+   */
   retry?: RetryConfig<ChatStreamEvent> | false;
+  /**
+   * Timeouts for this request, merged over the client's ({@link ChatClientOptions.timeout});
+   * `false` turns them all off for it.
+   */
   timeout?: ChatTimeoutConfig | false;
   /** Aborts this request (the client's signal still applies too). */
   signal?: AbortSignal;

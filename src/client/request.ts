@@ -3,8 +3,11 @@ import { RxChatError } from '../errors';
 
 /** A content part of a user message (text, image, audio, file, or a provider's own kind). */
 export interface ChatContentPart {
+  /** The part's kind; the other fields depend on it (`image_url: { url }` for `'image_url'`). */
   type: 'text' | 'image_url' | 'input_audio' | 'file' | (string & {});
+  /** The text of a `'text'` part. */
   text?: string;
+  /** The kind's own fields (`image_url`, `input_audio`, `file`, …), sent as given. */
   [key: string]: unknown;
 }
 
@@ -13,23 +16,68 @@ export interface ChatContentPart {
  * (freeform) tool call, so the calls of a completion go back into the conversation as they are.
  */
 export type ChatRequestToolCall =
-  | { id: string; type: 'function'; function: { name: string; arguments: string } }
-  | { id: string; type: 'custom'; custom: { name: string; input: string } };
+  | {
+      /** The call's id, which the `tool` message answering it quotes as `tool_call_id`. */
+      id: string;
+      /** The discriminant: a function call. */
+      type: 'function';
+      /** The function called. */
+      function: {
+        /** The function's name. */
+        name: string;
+        /** Its arguments as the model wrote them (a JSON text). */
+        arguments: string;
+      };
+    }
+  | {
+      /** The call's id, which the `tool` message answering it quotes as `tool_call_id`. */
+      id: string;
+      /** The discriminant: a custom (freeform) tool call. */
+      type: 'custom';
+      /** The custom tool called. */
+      custom: {
+        /** The tool's name. */
+        name: string;
+        /** The free-form text the model wrote for it. */
+        input: string;
+      };
+    };
 
 /** One message of the conversation. Provider-specific fields pass through. */
 export interface ChatMessage {
+  /** Who speaks: `'system'` or `'developer'` (instructions), `'user'`, `'assistant'`, `'tool'`. */
   role: 'system' | 'developer' | 'user' | 'assistant' | 'tool' | (string & {});
+  /**
+   * The text, or typed parts (images, audio, files) for user messages; `null` or absent for an
+   * assistant message that only calls tools.
+   */
   content?: string | ChatContentPart[] | null;
+  /** An optional name for the participant, to tell speakers of one role apart. */
   name?: string;
+  /** `assistant` messages: the tool calls the model made, as a completion returned them. */
   tool_calls?: ChatRequestToolCall[];
+  /** `tool` messages: the id of the call this message answers. */
   tool_call_id?: string;
+  /** Provider-specific fields, sent as given. */
   [key: string]: unknown;
 }
 
-/** A function the model may call. */
+/** A tool the model may call: a function, or a provider's other kind (`custom`, …). */
 export interface ChatTool {
+  /** `'function'`, or another kind the provider knows (its fields then go beside `type`). */
   type: 'function' | (string & {});
-  function?: { name: string; description?: string; parameters?: unknown; strict?: boolean };
+  /** The function, for `type: 'function'`. */
+  function?: {
+    /** The name the model calls it by (letters, digits, `_` and `-`, for OpenAI). */
+    name: string;
+    /** What the function does and when to call it, for the model. */
+    description?: string;
+    /** The arguments as a JSON Schema object; absent for a function without arguments. */
+    parameters?: unknown;
+    /** Whether the model must follow `parameters` exactly (OpenAI's structured outputs). */
+    strict?: boolean;
+  };
+  /** The kind's own fields (`custom: { name, format }`, …), sent as given. */
   [key: string]: unknown;
 }
 
@@ -39,30 +87,82 @@ export interface ChatTool {
  * (provider extensions such as `reasoning_effort`, `top_k`, `extra_body` content) pass through.
  */
 export interface ChatRequest {
+  /** The model to ask, as the provider names it (`'gpt-4o-mini'`); must not be empty. */
   model: string;
+  /** The conversation so far, oldest first; at least one message. */
   messages: ChatMessage[];
+  /** Tools the model may call; absent means none. */
   tools?: ChatTool[];
+  /**
+   * Whether and which tool the model calls: `'auto'` (the default when `tools` are given),
+   * `'none'`, `'required'` (at least one), or one named tool.
+   */
   tool_choice?:
     | 'none'
     | 'auto'
     | 'required'
-    | { type: 'function'; function: { name: string } }
-    | { type: 'custom'; custom: { name: string } };
+    | {
+        /** The discriminant: force one function. */
+        type: 'function';
+        /** The function to call. */
+        function: {
+          /** Its name, as in {@link ChatTool}. */
+          name: string;
+        };
+      }
+    | {
+        /** The discriminant: force one custom tool. */
+        type: 'custom';
+        /** The custom tool to call. */
+        custom: {
+          /** Its name. */
+          name: string;
+        };
+      };
+  /** Whether the model may make several tool calls in one answer (provider default: `true`). */
   parallel_tool_calls?: boolean;
+  /** Sampling temperature, 0 to 2 for OpenAI (provider default, usually 1); must be finite. */
   temperature?: number;
+  /** Nucleus sampling: the probability mass to sample from, 0 to 1; must be finite. */
   top_p?: number;
+  /** How many choices to generate (an integer ≥ 1; default 1). Chunks then carry `index`. */
   n?: number;
+  /** The most tokens to generate (an integer ≥ 1); the older name of `max_completion_tokens`. */
   max_tokens?: number;
+  /** The most tokens to generate, reasoning tokens included (an integer ≥ 1). */
   max_completion_tokens?: number;
+  /** Up to 4 sequences (OpenAI) where generation stops; the sequence is not included. */
   stop?: string | string[] | null;
+  /** A seed for best-effort deterministic sampling. */
   seed?: number;
+  /** -2 to 2: positive values favour tokens not yet used (new topics). */
   presence_penalty?: number;
+  /** -2 to 2: positive values penalise tokens by how often they were used (less repetition). */
   frequency_penalty?: number;
+  /** Whether to return log probabilities of the output tokens (in each choice's `logprobs`). */
   logprobs?: boolean;
+  /** How many most likely tokens to return per position (0 to 20); needs `logprobs: true`. */
   top_logprobs?: number;
-  response_format?: { type: string; [key: string]: unknown };
-  stream_options?: { include_usage?: boolean; [key: string]: unknown } | null;
+  /** The output format: `{ type: 'json_object' }` or `{ type: 'json_schema', json_schema }`. */
+  response_format?: {
+    /** `'text'` (the default), `'json_object'` or `'json_schema'`. */
+    type: string;
+    /** The format's own fields (`json_schema: { name, schema, strict }`). */
+    [key: string]: unknown;
+  };
+  /**
+   * Streaming options. rxchat adds `include_usage: true` unless the client's `includeUsage` is
+   * `false`; fields given here win over it.
+   */
+  stream_options?: {
+    /** Whether the server sends usage on a last chunk; rxchat asks for it by default. */
+    include_usage?: boolean;
+    /** A provider's other streaming options, sent as given. */
+    [key: string]: unknown;
+  } | null;
+  /** An id for the end user, for the provider's abuse monitoring. */
   user?: string;
+  /** Provider extensions (`reasoning_effort`, `top_k`, …), sent as given. */
   [key: string]: unknown;
 }
 

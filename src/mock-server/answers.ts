@@ -187,7 +187,8 @@ function quoteOf(prompt: string): string {
  * again with ` (#N)` appended); the quote is the prompt with whitespace collapsed (cut at 120
  * characters with `…`; an empty prompt gives `You sent an empty message.` instead); the two
  * middle sentences are picked from a fixed list by a hash of the choice index and the quote.
- * It is streamed as the tokens of {@link tokenize}.
+ * It is streamed as word-ish tokens: each a run of non-space characters with the spaces
+ * before it.
  *
  * @example
  * ```ts

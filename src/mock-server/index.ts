@@ -1,6 +1,10 @@
-// rxchat/mock-server: a real OpenAI-compatible server on loopback (node:http only) that streams
-// deterministic answers in the dialects of real providers, with realistic pacing and injected
-// faults. Node only; named exports only.
+/**
+ * rxchat/mock-server: a real OpenAI-compatible server on loopback (node:http only) that streams
+ * deterministic answers in the dialects of real providers, with realistic pacing and injected
+ * faults. Node only; named exports only.
+ *
+ * @module rxchat/mock-server
+ */
 
 export { startMockServer } from './server';
 export type { MockConnection, MockRequest, MockServer, MockServerOptions } from './types';

@@ -62,6 +62,7 @@ export interface MockServerOptions {
  * ```
  */
 export interface MockRequest {
+  /** The HTTP method as sent (`'POST'`, `'GET'`, …). */
   method: string;
   /** The path, without the query: `/v1/chat/completions`. */
   path: string;
@@ -80,7 +81,10 @@ export interface MockRequest {
    * ended (`byClient: true`). A fault that cuts the connection, or {@link MockServer.close},
    * counts as the server's doing.
    */
-  closed: Promise<{ byClient: boolean }>;
+  closed: Promise<{
+    /** `true` when the client closed the connection before the response ended. */
+    byClient: boolean;
+  }>;
 }
 
 /**
@@ -96,6 +100,7 @@ export interface MockConnection {
   remotePort: number;
   /** Resolves when the socket has closed. */
   closed: Promise<void>;
+  /** Whether the socket has closed already (synchronously, unlike {@link closed}). */
   isClosed(): boolean;
 }
 

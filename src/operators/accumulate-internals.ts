@@ -39,7 +39,7 @@ export function accumulateInternals(
  * Gives an rxchat error the completion received so far, unless an operator closer to the
  * source already did. Other errors pass through unchanged.
  */
-function attachPartial(error: unknown, accumulator: CompletionAccumulator): unknown {
+export function attachPartial(error: unknown, accumulator: CompletionAccumulator): unknown {
   if (RxChatError.isInstance(error) && error.partial === undefined) {
     const partial = accumulator.snapshot();
     // The usage of a failing chunk (an error object that still reports usage) counts too.

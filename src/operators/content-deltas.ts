@@ -3,7 +3,10 @@ import { contentOf } from '../chunks/delta-text';
 import type { ChatStreamEvent } from '../chunks/types';
 import { textDeltas } from './deltas-internals';
 
-/** Options of {@link contentDeltas} and {@link reasoningDeltas}. */
+/**
+ * Options of the operators that follow one choice: {@link contentDeltas},
+ * {@link reasoningDeltas}, {@link toolCalls} and {@link chatState}.
+ */
 export interface DeltaOptions {
   /** Which choice to follow when the request asked for `n > 1`. Default 0. */
   choice?: number;

@@ -18,7 +18,7 @@ export interface RetryConfig<T = unknown> {
   /** The longest exponential backoff wait. Default 8000. */
   maxDelay?: number;
   /**
-   * The longest wait granted to a server's `retry-after` hint ({@link RxChatError.retryAfterMs});
+   * The longest wait granted to a server's `retry-after` hint (the error's `retryAfterMs`);
    * a longer hint is cut down to this. Default 60000.
    */
   maxRetryAfter?: number;

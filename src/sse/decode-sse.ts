@@ -10,6 +10,7 @@ export type SseEvent = SseMessage | SseComment | SseRetry;
 
 /** A dispatched server-sent event. */
 export interface SseMessage {
+  /** The discriminant: a dispatched event. */
   type: 'message';
   /** The `event:` field; `undefined` when absent (the SSE default type `message`). */
   event: string | undefined;
@@ -26,13 +27,17 @@ export interface SseMessage {
 
 /** A comment line (`: keep-alive`), without the colon and one leading space. */
 export interface SseComment {
+  /** The discriminant: a comment, which is never data. */
   type: 'comment';
+  /** The comment's text (`'keep-alive'` for `: keep-alive`); may be empty. */
   comment: string;
 }
 
 /** A `retry:` field: the server's suggested reconnection delay in milliseconds. */
 export interface SseRetry {
+  /** The discriminant: a reconnection hint, which is never data. */
   type: 'retry';
+  /** The delay, in milliseconds (a non-negative integer: other values are ignored, per WHATWG). */
   retry: number;
 }
 

@@ -2,17 +2,25 @@ import type { ChatCompletionChunk, ToolCallDelta, Usage } from '../chunks/types'
 
 /** Options of {@link makeChunk}. */
 export interface ChunkOptions {
+  /** Sent as `delta.content`; absent by default. */
   content?: string;
   /** Sent as `delta.reasoning_content`. */
   reasoning?: string;
+  /** Sent as `delta.role` (`'assistant'` on a first chunk); absent by default. */
   role?: string;
+  /** Sent as `delta.refusal`; absent by default. */
   refusal?: string;
+  /** Sent as `delta.tool_calls`, as given; absent by default. */
   toolCalls?: ToolCallDelta[];
+  /** The choice's `finish_reason`; default `null` (more chunks follow). */
   finishReason?: string | null;
   /** The choice index; default 0. */
   index?: number;
+  /** The chunk's `id`; default `'chatcmpl-test'`. */
   id?: string;
+  /** The chunk's `model`; default `'test-model'`. */
   model?: string;
+  /** The chunk's `created`, in Unix seconds; default 1 700 000 000. */
   created?: number;
   /** A top-level usage (as the final usage chunk or providers that repeat it carry). */
   usage?: Usage | null;

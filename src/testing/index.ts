@@ -1,5 +1,9 @@
-// rxchat/testing: builders, factories and a mock transport for marble tests. Browser-safe, and
-// free of test-runner globals: pass your runner's deep equality where one is needed.
+/**
+ * rxchat/testing: builders, factories and a mock transport for marble tests. Browser-safe, and
+ * free of test-runner globals: pass your runner's deep equality where one is needed.
+ *
+ * @module rxchat/testing
+ */
 
 export { DONE, errorFrame, splitBytes, splitText, sseComment, sseEvent, sseWire } from './wire';
 export type { ErrorFrameOptions, LineEnding, SseEventOptions, SseWireOptions } from './wire';

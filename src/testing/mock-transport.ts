@@ -1,11 +1,11 @@
 import { defer, type Observable, throwError } from 'rxjs';
-import type { TestScheduler } from 'rxjs/testing';
 import { RxChatError } from '../errors';
 import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
+import type { RunHelpers } from './run';
 
-type RunHelpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
 /** A cold marble Observable that records its subscriptions (for `expectSubscriptions`). */
 export type ScriptedObservable<T> = Observable<T> & {
+  /** When each subscription started and ended, in frames: pass it to `expectSubscriptions`. */
   subscriptions: ReturnType<RunHelpers['cold']>['subscriptions'];
 };
 
@@ -31,6 +31,7 @@ export interface MockResponse {
 
 /** A request the mock transport received. */
 export interface RecordedRequest {
+  /** The request as the transport received it (secret headers redacted when logged). */
   request: ChatHttpRequest;
   /** The request body parsed as JSON (`undefined` when it had none). */
   json: unknown;
@@ -38,7 +39,9 @@ export interface RecordedRequest {
 
 /** One scripted exchange: the Observables whose `subscriptions` show what the client did. */
 export interface ScriptedExchange {
+  /** The response marble (`headers` of the {@link MockResponse}): subscribed once per request. */
   response: ScriptedObservable<ChatHttpResponse>;
+  /** The body marble: its subscriptions show when the client read the body and when it stopped. */
   body: ScriptedObservable<Uint8Array | string>;
 }
 

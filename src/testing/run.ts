@@ -1,6 +1,10 @@
 import { TestScheduler } from 'rxjs/testing';
 import { isErrorLike } from '../errors';
 
+/**
+ * What `TestScheduler.run` hands its callback (RxJS's own type): `cold`, `hot`, `flush`,
+ * `time`, `animate`, `expectObservable` and `expectSubscriptions`, all on virtual time.
+ */
 type RunHelpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
 
 /** Compares actual and expected marble results; throws (or fails the test) when they differ. */

@@ -9,6 +9,7 @@ export interface SseEventOptions {
   event?: string;
   /** An `id:` field. */
   id?: string;
+  /** What ends each line and the event. Default `'\n'`. */
   lineEnding?: LineEnding;
 }
 
@@ -46,6 +47,7 @@ export function sseComment(text = 'keep-alive', lineEnding: LineEnding = '\n'): 
 export interface ErrorFrameOptions {
   /** Send it as `event: error` (Groq, Anthropic style) instead of a data object. Default false. */
   asEvent?: boolean;
+  /** What ends each line and the event. Default `'\n'`. */
   lineEnding?: LineEnding;
 }
 
@@ -76,8 +78,11 @@ export interface SseWireOptions {
   comment?: string;
   /** Insert an error frame after this many payloads (0: before any output). */
   errorAfter?: number;
-  /** The error frame to insert at `errorAfter`. */
-  error?: Partial<ProviderErrorDetails> & { message: string };
+  /** The error frame to insert at `errorAfter`; `type`, `code` and `param` default to `null`. */
+  error?: Partial<ProviderErrorDetails> & {
+    /** The provider's message. */
+    message: string;
+  };
   /** Send the error frame as `event: error`. */
   errorAsEvent?: boolean;
   /**

@@ -37,6 +37,7 @@ export interface BodySource {
 
 /** The response a transport gives {@link TransportExchange.respond}. */
 export interface TransportAnswer {
+  /** The HTTP status code; a non-2xx status becomes the client's `http_error`. */
   readonly status: number;
   /** In any shape: lower-cased into a plain object for the {@link ChatHttpResponse}. */
   readonly headers?: HeadersLike;

@@ -6,8 +6,16 @@
 export type HeadersLike =
   | Iterable<readonly [string, string]>
   | Readonly<Record<string, string | readonly string[] | undefined>>
-  | { forEach(callback: (value: string, name: string) => void): void }
-  | { keys(): Iterable<string>; getAll(name: string): string[] | null }
+  | {
+      /** Calls `callback` with each header (WHATWG `Headers`, fetch's). */
+      forEach(callback: (value: string, name: string) => void): void;
+    }
+  | {
+      /** The header names (Angular's `HttpHeaders`). */
+      keys(): Iterable<string>;
+      /** All values of one header, or `null` when absent. */
+      getAll(name: string): string[] | null;
+    }
   | null
   | undefined;
 

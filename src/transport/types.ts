@@ -8,8 +8,11 @@ import type { Observable } from 'rxjs';
  * `Object.entries(request.headers)` still gives the real values to the transport.
  */
 export interface ChatHttpRequest {
+  /** `'POST'` for chat completions (`'GET'` is reserved for listing endpoints). */
   readonly method: 'POST' | 'GET';
+  /** The absolute URL, query parameters included (`…/chat/completions?api-version=…`). */
   readonly url: string;
+  /** Every header to send, lower-case names, secrets included (the transport needs them). */
   readonly headers: Readonly<Record<string, string>>;
   /** The JSON body, already serialised. */
   readonly body?: string;
@@ -25,6 +28,7 @@ export interface ChatHttpRequest {
  * end leaves the connection free for reuse.
  */
 export interface ChatHttpResponse {
+  /** The HTTP status code (0 for an opaque or unreadable response). */
   readonly status: number;
   /** Response headers with lower-case names (repeated headers joined with `, `). */
   readonly headers: Readonly<Record<string, string>>;
@@ -52,8 +56,11 @@ export type ChatTransport = (request: ChatHttpRequest) => Observable<ChatHttpRes
  * phase on it.
  */
 export interface ChatResponseEvent {
+  /** The discriminant: the HTTP response of one attempt. */
   type: 'response';
+  /** The HTTP status code; a non-2xx one is followed by the attempt's `http_error`. */
   status: number;
+  /** The response headers, lower-case names, secret ones redacted. */
   headers: Readonly<Record<string, string>>;
   /** `x-request-id` (or a provider's equivalent); `null` when absent. */
   requestId: string | null;
