@@ -26,7 +26,7 @@
  * warm-up, then timed runs; median and spread. Every run's text is checked.
  *
  * Run with `npx tsx bench/e2e.bench.ts` (env: BENCH_CHUNKS, BENCH_STREAMS, BENCH_SMALL_CHUNKS,
- * BENCH_ROUNDS, BENCH_WARMUP, BENCH_TTFC, BENCH_CLOSE). Writes markdown tables to stdout and JSON
+ * BENCH_PASSES, BENCH_ROUNDS, BENCH_WARMUP, BENCH_TTFC, BENCH_CLOSE). Writes markdown tables to stdout and JSON
  * to bench/results/e2e-<date>.json. Numbers are for comparison on one machine, not a test.
  */
 import { chatStreamEvents, writeResults } from './shared';
@@ -52,6 +52,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const TTFC_REQUESTS = Number(process.env.BENCH_TTFC ?? 200);
 const CLOSE_TRIALS = Number(process.env.BENCH_CLOSE ?? 50);
+const PASSES = Number(process.env.BENCH_PASSES ?? 3);
 const PACED_ROUNDS = 3;
 const PACE_MS = 2;
 const PIECE = 16 * 1024;
@@ -295,6 +296,8 @@ interface ChildReport {
   samples: number[];
   /** paced only: wall time per run, ms. */
   wallMs?: number[];
+  /** single and concurrent: the client process's CPU time (user + system) per chunk, ns. */
+  cpuNsPerChunk?: number[];
 }
 
 const send = (message: ChildMessage) => process.send!(message);
@@ -310,6 +313,7 @@ async function child(name: string, scenario: Scenario, origin: string): Promise<
   };
   const samples: number[] = [];
   const wallMs: number[] = [];
+  const cpuNsPerChunk: number[] = [];
 
   if (scenario === 'single' || scenario === 'concurrent') {
     const streams = scenario === 'single' ? 1 : STREAMS;
@@ -318,12 +322,18 @@ async function child(name: string, scenario: Scenario, origin: string): Promise<
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       gc?.();
       const start = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
       const texts = await Promise.all(
         Array.from({ length: streams }, () => readText(name, url(kind))),
       );
+      const used = process.cpuUsage(cpu);
       const ns = Number(process.hrtime.bigint() - start);
       for (const text of texts) check(text, expected);
-      if (round >= WARMUP) samples.push((streams * expected.chunks * 1e9) / ns);
+      if (round >= WARMUP) {
+        samples.push((streams * expected.chunks * 1e9) / ns);
+        // The client's own CPU (all its threads: GC helpers too) per chunk, in ns.
+        cpuNsPerChunk.push(((used.user + used.system) * 1e3) / (streams * expected.chunks));
+      }
     }
   } else if (scenario === 'ttfc') {
     const warmup = Math.ceil(TTFC_REQUESTS / 10);
@@ -385,6 +395,7 @@ async function child(name: string, scenario: Scenario, origin: string): Promise<
   }
   const report: ChildReport = { contestant: name, scenario, samples };
   if (wallMs.length > 0) report.wallMs = wallMs;
+  if (cpuNsPerChunk.length > 0) report.cpuNsPerChunk = cpuNsPerChunk;
   // Exit once the report is out: keep-alive sockets must not keep the child alive.
   process.send!({ type: 'report', report } satisfies ChildMessage, () => process.exit(0));
 }
@@ -402,6 +413,8 @@ function runChild(
       execArgv: [
         ...process.execArgv,
         '--expose-gc',
+        // BENCH_NODE_FLAGS: extra V8/Node flags for the children (e.g. --single-threaded-gc).
+        ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
         ...(process.env.BENCH_PROFILE
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
           : []),
@@ -502,29 +515,48 @@ async function main(): Promise<void> {
       `(${int(big.text.length)} + ${int(small.text.length)} UTF-16 units) from every stream kind\n`,
   );
 
-  // Timed runs, one fresh process each, one at a time.
+  // Timed runs, one fresh process each, one at a time. Throughput scenarios run in PASSES
+  // alternating passes (raw, rxchat, ..., raw, rxchat, ...): this shared VM drifts by 20-30%
+  // within minutes, and contestants measured minutes apart would carry that drift into their
+  // ratio. Each contestant's samples from every pass are pooled.
   const results = {} as Record<Scenario, Record<string, Summary>>;
   const raw: ChildReport[] = [];
+  const cpuMedians: Record<string, number> = {};
   for (const scenario of SELECTED) {
     results[scenario] = {};
-    for (const name of NAMES) {
-      const unsubscribed = new Map<string, bigint>();
-      const report = await runChild(
-        name,
-        scenario,
-        origin,
-        (proc) => (active = proc),
-        (message) => {
-          if (message.type === 'unsubscribed') unsubscribed.set(message.id, BigInt(message.at));
-        },
-      ).finally(() => (active = undefined));
-      if (scenario === 'close') {
-        for (const [id, at] of unsubscribed)
-          if (id.includes('-trial-')) report.samples.push(Number(closes.get(id)! - at) / 1e6);
+    const passes = scenario === 'single' || scenario === 'concurrent' ? PASSES : 1;
+    const pooled = new Map<string, { samples: number[]; cpu: number[] }>(
+      NAMES.map((name) => [name, { samples: [], cpu: [] }]),
+    );
+    for (let pass = 0; pass < passes; pass++) {
+      for (const name of NAMES) {
+        const unsubscribed = new Map<string, bigint>();
+        const report = await runChild(
+          name,
+          scenario,
+          origin,
+          (proc) => (active = proc),
+          (message) => {
+            if (message.type === 'unsubscribed') unsubscribed.set(message.id, BigInt(message.at));
+          },
+        ).finally(() => (active = undefined));
+        if (scenario === 'close') {
+          for (const [id, at] of unsubscribed)
+            if (id.includes('-trial-')) report.samples.push(Number(closes.get(id)! - at) / 1e6);
+        }
+        raw.push(report);
+        pooled.get(name)!.samples.push(...report.samples);
+        pooled.get(name)!.cpu.push(...(report.cpuNsPerChunk ?? []));
+        process.stderr.write(
+          `  ${scenario} ${name}${passes > 1 ? ` (pass ${pass + 1}/${passes})` : ''}: ` +
+            `median ${summarize(report.samples).median.toFixed(0)}\n`,
+        );
       }
-      raw.push(report);
-      results[scenario][name] = summarize(report.samples);
-      process.stderr.write(`  ${scenario} ${name}: median ${results[scenario][name].median}\n`);
+    }
+    for (const name of NAMES) {
+      const { samples, cpu } = pooled.get(name)!;
+      results[scenario][name] = summarize(samples);
+      if (cpu.length > 0) cpuMedians[`${scenario}/${name}`] = summarize(cpu).median;
     }
   }
 
@@ -556,7 +588,7 @@ async function main(): Promise<void> {
   const delta = (r: Summary, floor: Summary) =>
     `${r.median - floor.median >= 0 ? '+' : ''}${ms(r.median - floor.median)} ms`;
   table(
-    `1. One stream, ${int(big.chunks)} chunks, 16 KiB writes (chunks/s, median of ${ROUNDS} after ${WARMUP} warm-up, higher is better)`,
+    `1. One stream, ${int(big.chunks)} chunks, 16 KiB writes (chunks/s, median of ${PASSES} alternating passes × ${ROUNDS} runs after ${WARMUP} warm-up, higher is better)`,
     'single',
     'chunks/s',
     int,
@@ -564,13 +596,26 @@ async function main(): Promise<void> {
     'vs raw undici',
   );
   table(
-    `2. ${STREAMS} concurrent streams of ${int(small.chunks)} chunks (total chunks/s, median of ${ROUNDS} after ${WARMUP} warm-up, higher is better)`,
+    `2. ${STREAMS} concurrent streams of ${int(small.chunks)} chunks (total chunks/s, median of ${PASSES} alternating passes × ${ROUNDS} runs after ${WARMUP} warm-up, higher is better)`,
     'concurrent',
     'chunks/s',
     int,
     rateRatio,
     'vs raw undici',
   );
+  for (const scenario of ['single', 'concurrent'] as const) {
+    if (!results[scenario]) continue;
+    const floor = cpuMedians[`${scenario}/raw-undici`]!;
+    lines.push(
+      `Client CPU per chunk in scenario ${scenario} (user + system of the client process, all its ` +
+        'threads, median): ' +
+        NAMES.map((name) => {
+          const cpu = cpuMedians[`${scenario}/${name}`]!;
+          return `${CONTESTANTS[name]!.label} ${cpu.toFixed(0)} ns (${ratio(cpu / floor)})`;
+        }).join(', '),
+      '',
+    );
+  }
   table(
     `3. Time to first content delta (ms, ${TTFC_REQUESTS} sequential keep-alive requests, lower is better)`,
     'ttfc',
