@@ -11,7 +11,7 @@
 //   4. `npm install --offline` of the tarball into a temporary project, with rxjs, zod, undici,
 //      TypeScript, @types/node and Angular linked from this repository's node_modules (no
 //      network, and exactly what the tarball ships). In it: an ESM project and a CommonJS
-//      project load every entry point and stream an answer from rxchat/mock-server through the
+//      project load every entry point (rxchat/schemas among them) and stream an answer from rxchat/mock-server through the
 //      default (undici) transport; TypeScript projects (node16 ESM, node16 CommonJS, bundler,
 //      node10) type-check imports of every entry point; the installed `rxchat` bin answers.
 //
@@ -203,10 +203,12 @@ await step('ESM project: every entry point, and a request through the default tr
     import * as node from 'rxchat/node';
     import { sseWire } from 'rxchat/testing';
     import { startMockServer } from 'rxchat/mock-server';
+    import { chatCompletionChunkSchema } from 'rxchat/schemas';
     import { provideRxChat } from 'rxchat/angular';
     const { cache } = createRequire(import.meta.url);
-    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, provideRxChat].map((f) => typeof f);
+    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, chatCompletionChunkSchema.safeParse, provideRxChat].map((f) => typeof f);
     if (kinds.some((kind) => kind !== 'function')) throw new Error('missing exports: ' + kinds);
+    if (!chatCompletionChunkSchema.safeParse({ choices: [] }).success) throw new Error('rxchat/schemas rejects a chunk');
     ${mockServerRoundTrip}
     console.log('ESM: ok');
     `,
@@ -225,8 +227,10 @@ await step('CommonJS project: every entry point but rxchat/angular, and a reques
     const node = require('rxchat/node');
     const { sseWire } = require('rxchat/testing');
     const { startMockServer } = require('rxchat/mock-server');
-    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer].map((f) => typeof f);
+    const { chatCompletionChunkSchema } = require('rxchat/schemas');
+    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, chatCompletionChunkSchema.safeParse].map((f) => typeof f);
     if (kinds.some((kind) => kind !== 'function')) throw new Error('missing exports: ' + kinds);
+    if (!chatCompletionChunkSchema.safeParse({ choices: [] }).success) throw new Error('rxchat/schemas rejects a chunk');
     (async () => {
       ${mockServerRoundTrip}
       console.log('CommonJS: ok');
@@ -238,7 +242,9 @@ await step('CommonJS project: every entry point but rxchat/angular, and a reques
 
 // One source for every TypeScript project: real types (not any) from every entry point.
 const typedSource = (angular) => `
-  import { createChatClient, finalCompletion, RxChatError, type ChatClient } from 'rxchat';
+  import { createChatClient, finalCompletion, RxChatError, type ChatClient, type ChatCompletionChunk } from 'rxchat';
+  import { chatCompletionChunkSchema } from 'rxchat/schemas';
+  import type { z } from 'zod';
   import { undiciTransport, type UndiciTransportOptions } from 'rxchat/node';
   import { sseWire, textChunks } from 'rxchat/testing';
   import { startMockServer, type MockServer } from 'rxchat/mock-server';
@@ -252,6 +258,8 @@ const typedSource = (angular) => `
     NotAny<IsAny<typeof sseWire>>,
     NotAny<IsAny<typeof finalCompletion>>,
     NotAny<IsAny<typeof RxChatError>>,
+    NotAny<IsAny<ChatCompletionChunk>>,
+    NotAny<IsAny<typeof chatCompletionChunkSchema>>,
     ${angular ? 'NotAny<IsAny<typeof provideRxChat>>,' : ''}
   ];
   export const client: ChatClient = createChatClient({ baseURL: 'http://localhost/v1', transport: undiciTransport() });
@@ -259,6 +267,9 @@ const typedSource = (angular) => `
   createChatClient({ baseURL: 42 });
   export const wire: string = sseWire(textChunks(['a', 'b']));
   export const server: Promise<MockServer> = startMockServer();
+  // The core's hand-written chunk type and the schema's inferred one are interchangeable.
+  export const parsed: ChatCompletionChunk = chatCompletionChunkSchema.parse({});
+  export const inferred: z.infer<typeof chatCompletionChunkSchema> = parsed;
   ${angular ? "export const providers = provideRxChat({ baseURL: '/v1' });" : ''}
 `;
 

@@ -36,15 +36,6 @@ export type {
 
 export { parseChunks } from './chunks/parse-chunks';
 export type { ParseChunksOptions } from './chunks/parse-chunks';
-export {
-  chatCompletionChunkSchema,
-  chunkChoiceSchema,
-  contentPartSchema,
-  deltaSchema,
-  logprobsSchema,
-  toolCallDeltaSchema,
-  usageSchema,
-} from './chunks/schema';
 export type {
   ChatCompletion,
   ChatCompletionChoice,

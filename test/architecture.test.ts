@@ -102,6 +102,30 @@ describe('the layout of src/', () => {
     expect(breaches).toEqual([]);
   });
 
+  it('keeps zod out of every entry point but rxchat/schemas', () => {
+    // zod's schema constants are top-level calls that bundlers keep: one import of a module that
+    // defines schemas puts all of zod in a browser bundle. The core validates by hand instead.
+    const importsZod = (module: string) =>
+      /^(?:import|export)\b[^;]*?\bfrom\s+'zod'/m.test(
+        readFileSync(join(src, `${module}.ts`), 'utf8'),
+      );
+    const reach = (entry: string) => {
+      const seen = new Set<string>();
+      const visit = (node: string) => {
+        if (seen.has(node)) return;
+        seen.add(node);
+        for (const next of graph.get(node) ?? []) visit(next);
+      };
+      visit(entry);
+      return [...seen];
+    };
+    const withZod = (entry: string) => reach(entry).filter(importsZod);
+    for (const entry of ['index', 'node', 'testing/index', 'mock-server/index', 'angular/index']) {
+      expect([entry, withZod(entry)]).toEqual([entry, []]);
+    }
+    expect(withZod('schemas')).toEqual(['chunks/schema']);
+  });
+
   it('finds a circle when there is one', () => {
     const looped = new Map([
       ['a/x', ['b/y']],

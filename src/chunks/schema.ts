@@ -6,6 +6,10 @@ import { z } from 'zod';
  * `content_filter_results`, `reasoning_details`, …) are accepted and kept. `nullish()` everywhere
  * because providers write absent fields as `null`, omit them, or spell them out (QUIRKS C1, C6).
  * A chunk fails validation only when a field we read has a type no provider could mean.
+ *
+ * Only `rxchat/schemas` (src/schemas.ts) exports them: the core checks the same rules by hand
+ * (./validate.ts) and its types are written by hand (./types.ts), so that it carries no zod.
+ * Tests hold both to these schemas.
  */
 
 const optionalString = z.string().nullish();

@@ -1,50 +1,145 @@
-import type { z } from 'zod';
-import type {
-  chatCompletionChunkSchema,
-  chunkChoiceSchema,
-  contentPartSchema,
-  deltaSchema,
-  toolCallDeltaSchema,
-  usageSchema,
-} from './schema';
 import type { ChatResponseEvent } from '../transport/types';
 
-/**
- * Token usage as the server reported it; provider extras are kept as unknown fields.
- *
- * @interface
+/*
+ * The shapes rxchat reads from a stream, written by hand so that the core carries no zod. The zod
+ * schemas in ./schema.ts (published as `rxchat/schemas`) say the same: every object is loose
+ * (unknown fields kept) and every field is optional and may be `null` (QUIRKS C1, C6).
+ * test/chunks/schema-types.test.ts checks that these types and `z.infer` of the schemas agree.
  */
-export type Usage = z.infer<typeof usageSchema>;
-/**
- * A streamed chunk exactly as received (validated leniently, unknown fields kept).
- *
- * @interface
- */
-export type ChatCompletionChunk = z.infer<typeof chatCompletionChunkSchema>;
-/**
- * One entry of a chunk's `choices`.
- *
- * @interface
- */
-export type ChatCompletionChunkChoice = z.infer<typeof chunkChoiceSchema>;
-/**
- * The `delta` of a streamed choice.
- *
- * @interface
- */
-export type ChatCompletionDelta = z.infer<typeof deltaSchema>;
-/**
- * A fragment of a tool call inside a delta.
- *
- * @interface
- */
-export type ToolCallDelta = z.infer<typeof toolCallDeltaSchema>;
-/**
- * A typed part of an array-valued `delta.content`.
- *
- * @interface
- */
-export type ContentPart = z.infer<typeof contentPartSchema>;
+
+/** Token usage as the server reported it; provider extras are kept as unknown fields. */
+export interface Usage {
+  /** Tokens in the prompt (all messages and tools sent), as the provider counted them. */
+  prompt_tokens?: number | null;
+  /** Tokens the model generated, reasoning tokens included where the provider bills them. */
+  completion_tokens?: number | null;
+  /** Prompt plus completion tokens, as the provider reported it (never computed here). */
+  total_tokens?: number | null;
+  /** Provider extras (`cost`, `queue_time`, `prompt_tokens_details`, …), kept untyped. */
+  [key: string]: unknown;
+}
+
+/** A streamed chunk exactly as received (validated leniently, unknown fields kept). */
+export interface ChatCompletionChunk {
+  /** The completion's id (`chatcmpl-…`); may be empty or missing, and may change mid-stream. */
+  id?: string | null;
+  /** `'chat.completion.chunk'` normally; not checked. */
+  object?: string | null;
+  /** When the completion was created, in Unix seconds; some providers send 0 or nothing. */
+  created?: number | null;
+  /** The model that answered, as the provider names it (may differ from the requested one). */
+  model?: string | null;
+  /** The choices this chunk adds to; empty on usage-only and filter-only chunks. */
+  choices?: ChatCompletionChunkChoice[] | null;
+  /** Usage, on the last chunk (with `stream_options.include_usage`) or, by some, on every one. */
+  usage?: Usage | null;
+  /** Groq's extension object: it reports usage here instead of in `usage`. */
+  x_groq?: {
+    /** Groq's usage for the stream, on its last chunk. */
+    usage?: Usage | null;
+    /** Groq's other fields (`id`, …), kept untyped. */
+    [key: string]: unknown;
+  } | null;
+  /** Fields rxchat does not read (`system_fingerprint`, `obfuscation`, …), kept as received. */
+  [key: string]: unknown;
+}
+
+/** One entry of a chunk's `choices`. */
+export interface ChatCompletionChunkChoice {
+  /** Which choice this is, when the request asked for `n > 1`; missing or `null` means 0. */
+  index?: number | null;
+  /** What this chunk adds to the choice; absent on some providers' filter-only chunks. */
+  delta?: ChatCompletionDelta | null;
+  /**
+   * Why the choice ended (`'stop'`, `'length'`, `'tool_calls'`, `'content_filter'`, …);
+   * `null` or absent until its last chunk.
+   */
+  finish_reason?: string | null;
+  /** Log probabilities of this chunk's tokens, when the request asked for `logprobs`. */
+  logprobs?: {
+    /** Token records (`{ token, logprob, bytes, top_logprobs }`) for this chunk's content. */
+    content?: unknown[] | null;
+    /** Token records for this chunk's refusal text. */
+    refusal?: unknown[] | null;
+    /** Other fields of the provider's log probabilities, kept untyped. */
+    [key: string]: unknown;
+  } | null;
+  /** Fields rxchat does not read (`content_filter_results`, …), kept as received. */
+  [key: string]: unknown;
+}
+
+/** The `delta` of a streamed choice. */
+export interface ChatCompletionDelta {
+  /** `'assistant'`, usually on the first chunk only. */
+  role?: string | null;
+  /** The next piece of answer text: a string, or typed parts (Mistral) with text and thinking. */
+  content?: string | ContentPart[] | null;
+  /** The next piece of reasoning, where DeepSeek, Alibaba, xAI and Z.ai put it. */
+  reasoning_content?: string | null;
+  /** The next piece of reasoning, where Groq, OpenRouter and vLLM put it. */
+  reasoning?: string | null;
+  /** The next piece of a refusal (OpenAI's structured outputs), instead of content. */
+  refusal?: string | null;
+  /** Fragments of tool calls, to be joined by `index` and `id`. */
+  tool_calls?: ToolCallDelta[] | null;
+  /** Fields rxchat does not read (`reasoning_details`, `audio`, …), kept as received. */
+  [key: string]: unknown;
+}
+
+/** A fragment of a tool call inside a delta. */
+export interface ToolCallDelta {
+  /**
+   * Which call of the choice this fragment continues (0, 1, …). Absent from some providers
+   * (Mistral, Gemini, Ollama), and reused by some gateways; fragments then join by `id`.
+   */
+  index?: number | null;
+  /** The call's id (`call_…`), usually on its first fragment only. */
+  id?: string | null;
+  /** `'function'` or `'custom'`, usually on the first fragment only. */
+  type?: string | null;
+  /** A fragment of a function call: the name once, then pieces of the arguments. */
+  function?: {
+    /** The function's name, usually whole and on the first fragment only. */
+    name?: string | null;
+    /** The next piece of the JSON arguments text (pieces are concatenated, never parsed). */
+    arguments?: string | null;
+    /** Other fields of the fragment, kept untyped. */
+    [key: string]: unknown;
+  } | null;
+  /** A fragment of a custom (freeform) tool call: the name once, then pieces of the input. */
+  custom?: {
+    /** The tool's name, usually whole and on the first fragment only. */
+    name?: string | null;
+    /** The next piece of the free-form input text. */
+    input?: string | null;
+    /** Other fields of the fragment, kept untyped. */
+    [key: string]: unknown;
+  } | null;
+  /** Fields rxchat does not read, kept as received. */
+  [key: string]: unknown;
+}
+
+/** A typed part of an array-valued `delta.content`. */
+export interface ContentPart {
+  /** `'text'` (answer text) or `'thinking'` (reasoning); parts of other types are ignored. */
+  type?: string | null;
+  /** The answer text of a `'text'` part. */
+  text?: string | null;
+  /** The reasoning of a `'thinking'` part: a string, or a list of `{ type, text }` parts. */
+  thinking?:
+    | string
+    | {
+        /** The inner part's type (`'text'`); only `text` is read. */
+        type?: string | null;
+        /** A piece of reasoning text. */
+        text?: string | null;
+        /** Other fields of the inner part, kept untyped. */
+        [key: string]: unknown;
+      }[]
+    | null;
+  /** Fields rxchat does not read, kept as received. */
+  [key: string]: unknown;
+}
 
 export type { ChatResponseEvent };
 

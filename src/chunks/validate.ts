@@ -1,12 +1,12 @@
-import { chatCompletionChunkSchema } from './schema';
 import type { ChatCompletionChunk } from './types';
 
 /*
- * The zod schema in ./schema.ts is the contract. Running it on every chunk costs about half of
- * JSON.parse again, so the hot path first runs `looksValid`, a hand-written check of the same
- * rules that allocates nothing. Only when it says no does zod run, to decide and to explain.
- * The equivalence of the two is a property test (test/chunks/validate.test.ts): `looksValid`
- * must never accept what the schema rejects.
+ * The zod schema in ./schema.ts (published as `rxchat/schemas`) is the contract, but the core does
+ * not carry zod (92 kB gzipped in a browser bundle). The hot path runs `looksValid`, a
+ * hand-written check of the same rules that allocates nothing; only when it says no does
+ * `chunkIssues` walk the value again to explain why. Property tests
+ * (test/chunks/validate.test.ts) pin both to the schema: `looksValid` accepts exactly what the
+ * schema accepts, and `chunkIssues` finds a problem exactly when the schema does.
  */
 
 type Obj = Record<string, unknown>;
@@ -110,16 +110,119 @@ export function looksValid(v: unknown): v is ChatCompletionChunk {
   return groq === undefined || groq === null || (isObject(groq) && usageOk(groq.usage));
 }
 
+/** What a value is, in an explanation: `null`, `array`, or its `typeof`. */
+const kindOf = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+
 /**
- * Checks a parsed JSON value against the lenient chunk schema and returns what is wrong with it,
- * or `undefined` when it is a valid chunk (then use the value as received: no copy is made).
+ * Collects, in the schema's field order, what is wrong with a chunk-like value: up to `max`
+ * problems as `path: Invalid input: expected …, received …` (the path `(chunk)` for the value
+ * itself). Empty when the value is a valid chunk.
+ */
+export function chunkIssues(value: unknown, max = 3): string[] {
+  const issues: string[] = [];
+  const fail = (path: string, expected: string, v: unknown): false => {
+    if (issues.length < max) {
+      issues.push(
+        `${path || '(chunk)'}: Invalid input: expected ${expected}, received ${kindOf(v)}`,
+      );
+    }
+    return false;
+  };
+  const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+  const nullish = (v: unknown) => v === undefined || v === null;
+  /** Checks an object's fields, each optional and nullable, of the given primitive types. */
+  const fields = (o: Obj, path: string, types: Record<string, 'string' | 'number'>) => {
+    for (const [key, type] of Object.entries(types)) {
+      if (!nullishOr(o[key], type)) fail(at(path, key), type, o[key]);
+    }
+  };
+  /** Checks an object, or a nullish value when `optional`; returns it when it is an object. */
+  const object = (v: unknown, path: string, optional: boolean): Obj | undefined => {
+    if (optional && nullish(v)) return undefined;
+    if (isObject(v)) return v;
+    fail(path, 'object', v);
+    return undefined;
+  };
+  /** Checks a nullish value or an array, and each item with `item`. */
+  const array = (v: unknown, path: string, item: (v: unknown, path: string) => void) => {
+    if (nullish(v)) return;
+    if (!Array.isArray(v)) return void fail(path, 'array', v);
+    v.forEach((entry, i) => item(entry, at(path, i)));
+  };
+  const usage = (v: unknown, path: string) => {
+    const o = object(v, path, true);
+    if (o)
+      fields(o, path, {
+        prompt_tokens: 'number',
+        completion_tokens: 'number',
+        total_tokens: 'number',
+      });
+  };
+  const part = (v: unknown, path: string) => {
+    const o = object(v, path, false);
+    if (!o) return;
+    fields(o, path, { type: 'string', text: 'string' });
+    const thinking = o.thinking;
+    if (nullish(thinking) || typeof thinking === 'string') return;
+    if (!Array.isArray(thinking))
+      return void fail(at(path, 'thinking'), 'string or array', thinking);
+    thinking.forEach((inner, i) => {
+      const p = at(at(path, 'thinking'), i);
+      const io = object(inner, p, false);
+      if (io) fields(io, p, { type: 'string', text: 'string' });
+    });
+  };
+  const toolCall = (v: unknown, path: string) => {
+    const o = object(v, path, false);
+    if (!o) return;
+    fields(o, path, { index: 'number', id: 'string', type: 'string' });
+    const fn = object(o.function, at(path, 'function'), true);
+    if (fn) fields(fn, at(path, 'function'), { name: 'string', arguments: 'string' });
+    const custom = object(o.custom, at(path, 'custom'), true);
+    if (custom) fields(custom, at(path, 'custom'), { name: 'string', input: 'string' });
+  };
+  const delta = (v: unknown, path: string) => {
+    const o = object(v, path, true);
+    if (!o) return;
+    fields(o, path, { role: 'string' });
+    const content = o.content;
+    if (Array.isArray(content)) array(content, at(path, 'content'), part);
+    else if (!nullishOr(content, 'string')) fail(at(path, 'content'), 'string or array', content);
+    fields(o, path, { reasoning_content: 'string', reasoning: 'string', refusal: 'string' });
+    array(o.tool_calls, at(path, 'tool_calls'), toolCall);
+  };
+  const choice = (v: unknown, path: string) => {
+    const o = object(v, path, false);
+    if (!o) return;
+    fields(o, path, { index: 'number' });
+    delta(o.delta, at(path, 'delta'));
+    fields(o, path, { finish_reason: 'string' });
+    const logprobs = object(o.logprobs, at(path, 'logprobs'), true);
+    if (logprobs) {
+      array(logprobs.content, at(at(path, 'logprobs'), 'content'), () => undefined);
+      array(logprobs.refusal, at(at(path, 'logprobs'), 'refusal'), () => undefined);
+    }
+  };
+
+  const chunk = object(value, '', false);
+  if (!chunk) return issues;
+  fields(chunk, '', { id: 'string', object: 'string', created: 'number', model: 'string' });
+  array(chunk.choices, 'choices', choice);
+  usage(chunk.usage, 'usage');
+  const groq = object(chunk.x_groq, 'x_groq', true);
+  if (groq) usage(groq.usage, 'x_groq.usage');
+  return issues;
+}
+
+/**
+ * Checks a parsed JSON value against the lenient chunk schema and returns what is wrong with it
+ * (up to three problems, each with its path), or `undefined` when it is a valid chunk (then use
+ * the value as received: no copy is made).
  */
 export function chunkProblem(value: unknown): string | undefined {
   if (looksValid(value)) return undefined;
-  const result = chatCompletionChunkSchema.safeParse(value);
-  if (result.success) return undefined;
-  return result.error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(chunk)'}: ${issue.message}`)
-    .join('; ');
+  const issues = chunkIssues(value);
+  // Never empty (the property test pins it), but a rejection must always say something.
+  return issues.length ? issues.join('; ') : '(chunk): Invalid input';
 }

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { RxChatError } from '../errors';
 
 /** A content part of a user message (text, image, audio, file, or a provider's own kind). */
@@ -166,60 +165,6 @@ export interface ChatRequest {
   [key: string]: unknown;
 }
 
-// Lenient like the chunk schemas: the fields rxchat or every provider relies on are typed,
-// everything else passes through untouched.
-const contentSchema = z.union([
-  z.string(),
-  z.array(z.looseObject({ type: z.string().min(1) })),
-  z.null(),
-]);
-
-const messageSchema = z.looseObject({
-  role: z.string().min(1, 'a message needs a role'),
-  content: contentSchema.optional(),
-  name: z.string().optional(),
-  tool_calls: z
-    .array(
-      z.union([
-        z.looseObject({
-          id: z.string(),
-          type: z.literal('custom'),
-          custom: z.looseObject({ name: z.string(), input: z.string() }),
-        }),
-        z.looseObject({
-          id: z.string(),
-          type: z.string(),
-          function: z.looseObject({ name: z.string(), arguments: z.string() }),
-        }),
-      ]),
-    )
-    .optional(),
-  tool_call_id: z.string().optional(),
-});
-
-const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
-
-export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1, 'model must not be empty'),
-  messages: z.array(messageSchema).min(1, 'messages must not be empty'),
-  stream: z.literal(true, 'stream is always true here: use complete() for one answer').optional(),
-  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
-  tools: z
-    .array(
-      z.looseObject({
-        type: z.string().min(1),
-        function: z.looseObject({ name: z.string().min(1) }).optional(),
-      }),
-    )
-    .optional(),
-  n: z.int().min(1).optional(),
-  max_tokens: z.int().min(1).optional(),
-  max_completion_tokens: z.int().min(1).optional(),
-  temperature: finiteNumber.optional(),
-  top_p: finiteNumber.optional(),
-  stop: z.union([z.string(), z.array(z.string()), z.null()]).optional(),
-});
-
 /**
  * Checks a request before anything goes on the wire and serialises it with `stream: true` (and
  * `stream_options.include_usage` when asked). Fails with `validation_error` naming each problem.
@@ -227,18 +172,9 @@ export const chatRequestSchema = z.looseObject({
 export function serialiseRequest(request: ChatRequest, includeUsage: boolean): string {
   let json: string;
   try {
-    const result = isPlainRequest(request)
-      ? ({ success: true } as const)
-      : chatRequestSchema.safeParse(request);
-    if (!result.success) {
-      const problems = result.error.issues
-        .slice(0, 5)
-        .map(
-          (issue) => `${issue.path.length ? issue.path.join('.') : 'request'}: ${issue.message}`,
-        );
-      throw new RxChatError('validation_error', `Invalid chat request: ${problems.join('; ')}`, {
-        cause: result.error,
-      });
+    const problems = isPlainRequest(request) ? [] : requestIssues(request);
+    if (problems.length) {
+      throw new RxChatError('validation_error', `Invalid chat request: ${problems.join('; ')}`);
     }
     const body: Record<string, unknown> = { ...request, stream: true };
     if (includeUsage) {
@@ -298,10 +234,10 @@ const absentOr = (value: unknown, type: 'string' | 'number') =>
   value === undefined || typeof value === type;
 
 /**
- * The common request (text messages, sampling settings) checked by hand, so a plain request does
- * not pay for a zod parse. Whatever this accepts, {@link chatRequestSchema} accepts too; anything
- * else (tools, multimodal content, n, token limits, stream options) goes to the schema, which has
- * the last word and the error messages.
+ * The common request (text messages, sampling settings) checked in one pass that allocates
+ * nothing. Whatever this accepts, `requestIssues` (and the zod schema in ./request-schema.ts)
+ * accepts too; anything else (tools, multimodal content, n, token limits, stream options) goes
+ * to `requestIssues`, which has the last word and the error messages.
  */
 export function isPlainRequest(request: unknown): boolean {
   if (!isRecord(request)) return false;
@@ -325,4 +261,121 @@ export function isPlainRequest(request: unknown): boolean {
     if (value !== undefined && !(typeof value === 'number' && Number.isFinite(value))) return false;
   }
   return stop === undefined || stop === null || typeof stop === 'string';
+}
+
+const kindOf = (v: unknown): string =>
+  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+
+/**
+ * What is wrong with a request, as `path: problem` (the path `request` for the value itself), up
+ * to `max` problems; empty when it is valid. Lenient like the chunk checks: the fields rxchat or
+ * every provider relies on are typed, everything else passes through untouched. The rules are
+ * those of the zod schema in ./request-schema.ts, which a property test holds this to.
+ */
+export function requestIssues(request: unknown, max = 5): string[] {
+  const issues: string[] = [];
+  const add = (path: string, problem: string): false => {
+    if (issues.length < max) issues.push(`${path || 'request'}: ${problem}`);
+    return false;
+  };
+  const expected = (path: string, what: string, v: unknown) =>
+    add(path, `Invalid input: expected ${what}, received ${kindOf(v)}`);
+  const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+  const string = (v: unknown, path: string, empty?: string): boolean => {
+    if (typeof v !== 'string') return expected(path, 'string', v);
+    return empty !== undefined && v.length === 0 ? add(path, empty) : true;
+  };
+  const optional = (v: unknown, path: string, check: (v: unknown, path: string) => boolean) =>
+    v === undefined || check(v, path);
+  const object = (v: unknown, path: string): v is Record<string, unknown> =>
+    isRecord(v) || expected(path, 'object', v);
+  const strings = (o: Record<string, unknown>, path: string, keys: string[]) =>
+    keys.map((key) => string(o[key], at(path, key))).every(Boolean);
+  const positiveInteger = (v: unknown, path: string) =>
+    (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) ||
+    add(path, `expected an integer ≥ 1, received ${typeof v === 'number' ? v : kindOf(v)}`);
+  const finite = (v: unknown, path: string) =>
+    (typeof v === 'number' && Number.isFinite(v)) ||
+    add(path, `must be a finite number, received ${typeof v === 'number' ? v : kindOf(v)}`);
+
+  const toolCall = (v: unknown, path: string) => {
+    if (!object(v, path)) return;
+    const { id, type, custom, function: fn } = v;
+    const has = (o: unknown, a: string, b: string) =>
+      isRecord(o) && typeof o[a] === 'string' && typeof o[b] === 'string';
+    // A custom call (`type: 'custom'`) or a function call (any other type): either will do.
+    if (typeof id === 'string' && type === 'custom' && has(custom, 'name', 'input')) return;
+    if (typeof id === 'string' && typeof type === 'string' && has(fn, 'name', 'arguments')) return;
+    string(id, at(path, 'id'));
+    if (type === 'custom' && fn === undefined) {
+      if (object(custom, at(path, 'custom')))
+        strings(custom, at(path, 'custom'), ['name', 'input']);
+      return;
+    }
+    string(type, at(path, 'type'));
+    if (object(fn, at(path, 'function'))) strings(fn, at(path, 'function'), ['name', 'arguments']);
+  };
+  const message = (v: unknown, path: string) => {
+    if (!object(v, path)) return;
+    string(v.role, at(path, 'role'), 'a message needs a role');
+    const content = v.content;
+    if (Array.isArray(content)) {
+      content.forEach((part, i) => {
+        if (object(part, at(at(path, 'content'), i))) {
+          string(part.type, at(at(at(path, 'content'), i), 'type'), 'must not be empty');
+        }
+      });
+    } else if (content !== undefined && content !== null && typeof content !== 'string') {
+      expected(at(path, 'content'), 'string, array of parts or null', content);
+    }
+    optional(v.name, at(path, 'name'), string);
+    const calls = v.tool_calls;
+    if (calls !== undefined) {
+      if (!Array.isArray(calls)) expected(at(path, 'tool_calls'), 'array', calls);
+      else calls.forEach((call, i) => toolCall(call, at(at(path, 'tool_calls'), i)));
+    }
+    optional(v.tool_call_id, at(path, 'tool_call_id'), string);
+  };
+  const tool = (v: unknown, path: string) => {
+    if (!object(v, path)) return;
+    string(v.type, at(path, 'type'), 'must not be empty');
+    const fn = v.function;
+    if (fn !== undefined && object(fn, at(path, 'function'))) {
+      string(fn.name, at(at(path, 'function'), 'name'), 'must not be empty');
+    }
+  };
+
+  if (!object(request, '')) return issues;
+  string(request.model, 'model', 'model must not be empty');
+  const messages = request.messages;
+  if (!Array.isArray(messages)) expected('messages', 'array', messages);
+  else if (messages.length === 0) add('messages', 'messages must not be empty');
+  else messages.forEach((m, i) => message(m, at('messages', i)));
+  if (request.stream !== undefined && request.stream !== true) {
+    add('stream', 'stream is always true here: use complete() for one answer');
+  }
+  const streamOptions = request.stream_options;
+  if (streamOptions !== undefined && streamOptions !== null) {
+    if (object(streamOptions, 'stream_options')) {
+      const includeUsage = streamOptions.include_usage;
+      if (includeUsage !== undefined && typeof includeUsage !== 'boolean') {
+        expected('stream_options.include_usage', 'boolean', includeUsage);
+      }
+    }
+  }
+  const tools = request.tools;
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) expected('tools', 'array', tools);
+    else tools.forEach((t, i) => tool(t, at('tools', i)));
+  }
+  for (const key of ['n', 'max_tokens', 'max_completion_tokens']) {
+    optional(request[key], key, positiveInteger);
+  }
+  for (const key of ['temperature', 'top_p']) optional(request[key], key, finite);
+  const stop = request.stop;
+  if (Array.isArray(stop)) stop.forEach((s, i) => string(s, at('stop', i)));
+  else if (stop !== undefined && stop !== null && typeof stop !== 'string') {
+    expected('stop', 'string, array of strings or null', stop);
+  }
+  return issues;
 }

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
-import { chatCompletionChunkSchema } from '../../src';
-import { chunkProblem, looksValid } from '../../src/chunks/validate';
+import { chunkIssues, chunkProblem, looksValid } from '../../src/chunks/validate';
+import { chatCompletionChunkSchema } from '../../src/schemas';
 
 /*
- * The hot path validates with `looksValid`, a hand-written twin of the zod schema. They must agree
- * on every value: generate chunk-shaped values whose fields we read get every kind of JSON value.
+ * The hot path validates with `looksValid`, and `chunkIssues` explains a rejection: both are
+ * hand-written twins of the zod schema (rxchat/schemas), so that the core carries no zod. They
+ * must agree with it on every value: generate chunk-shaped values whose fields we read get every
+ * kind of JSON value.
  */
 const anyJson = fc.oneof(
   fc.constant(undefined),
@@ -83,6 +85,37 @@ describe('chunk validation', () => {
         expect(looksValid(value)).toBe(chatCompletionChunkSchema.safeParse(value).success);
       }),
       { numRuns: 20_000 },
+    );
+  });
+
+  it('the explanation finds a problem exactly when the zod schema does, at a path it names', () => {
+    fc.assert(
+      fc.property(chunkLike, (value) => {
+        const result = chatCompletionChunkSchema.safeParse(value);
+        const issues = chunkIssues(value);
+        expect(issues.length > 0).toBe(!result.success);
+        expect(issues.length).toBeLessThanOrEqual(3);
+        if (result.success) return;
+        // The first problem lies at or under the first path zod reports (zod stops at a union).
+        const zodPath = result.error.issues[0]!.path.join('.');
+        const ours = issues[0]!.slice(0, issues[0]!.indexOf(': '));
+        expect(ours === zodPath || ours.startsWith(`${zodPath}.`) || zodPath === '').toBe(true);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('says what was expected and what came, up to three problems', () => {
+    expect(chunkProblem('x')).toBe('(chunk): Invalid input: expected object, received string');
+    expect(
+      chunkProblem({ id: 1, model: [], choices: [{ index: '0', finish_reason: 2 }], usage: 3 }),
+    ).toBe(
+      'id: Invalid input: expected string, received number; ' +
+        'model: Invalid input: expected string, received array; ' +
+        'choices.0.index: Invalid input: expected number, received string',
+    );
+    expect(chunkProblem({ choices: [{ delta: { content: [{ text: 1 }] } }] })).toBe(
+      'choices.0.delta.content.0.text: Invalid input: expected string, received number',
     );
   });
 

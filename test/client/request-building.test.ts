@@ -3,11 +3,12 @@ import { RxChatError } from '../../src';
 import { joinURL, mergeHeaders } from '../../src/client/http-request';
 import { redactURL, secretsOf } from '../../src/client/secrets';
 import {
-  chatRequestSchema,
   isPlainRequest,
+  requestIssues,
   serialiseRequest,
   type ChatRequest,
 } from '../../src/client/request';
+import { chatRequestSchema } from '../../src/client/request-schema';
 import type { ToolCall } from '../../src/chunks/types';
 
 describe('joinURL', () => {
@@ -133,7 +134,7 @@ describe('serialiseRequest', () => {
   });
 });
 
-describe('isPlainRequest, the fast path before the request schema', () => {
+describe('isPlainRequest and requestIssues, the zod-free twins of the request schema', () => {
   // Mostly valid, with one odd field now and then: the interesting cases are near the edge.
   const mostly = (good: fc.Arbitrary<unknown>, ...odd: fc.Arbitrary<unknown>[]) =>
     fc.oneof({ arbitrary: good, weight: 6 }, ...odd.map((arbitrary) => ({ arbitrary, weight: 1 })));
@@ -190,6 +191,120 @@ describe('isPlainRequest, the fast path before the request schema', () => {
       { numRuns: 2000 },
     );
     expect(taken).toBeGreaterThan(100); // the property is not vacuous
+  });
+
+  // Everything the schema types, each field mostly valid and now and then anything else.
+  const odd = fc.oneof(
+    fc.constant(undefined),
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.double(),
+    fc.string({ maxLength: 2 }),
+    fc.constant([]),
+    fc.constant({}),
+  );
+  const some = (good: fc.Arbitrary<unknown>) =>
+    fc.oneof({ arbitrary: good, weight: 24 }, { arbitrary: odd, weight: 1 });
+  const loose = (shape: Record<string, fc.Arbitrary<unknown>>, requiredKeys: string[] = []) =>
+    fc.record(shape, { requiredKeys });
+  const name = some(fc.string({ minLength: 1, maxLength: 2 }));
+  const text = some(fc.string({ maxLength: 2 }));
+  // Whole calls of either kind, and now and then a fragment of any shape.
+  const toolCall = fc.oneof(
+    {
+      weight: 4,
+      arbitrary: loose(
+        {
+          id: text,
+          type: fc.constant('function'),
+          function: some(loose({ name: text, arguments: text }, ['name', 'arguments'])),
+        },
+        ['id', 'type', 'function'],
+      ),
+    },
+    {
+      weight: 4,
+      arbitrary: loose(
+        {
+          id: text,
+          type: fc.constant('custom'),
+          custom: some(loose({ name: text, input: text }, ['name', 'input'])),
+        },
+        ['id', 'type', 'custom'],
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: some(
+        loose({
+          id: text,
+          type: some(fc.constantFrom('function', 'custom', '')),
+          function: some(loose({ name: text, arguments: text })),
+          custom: some(loose({ name: text, input: text })),
+        }),
+      ),
+    },
+  );
+  const fullMessage = some(
+    loose({
+      role: some(fc.constantFrom('user', 'assistant')),
+      content: some(
+        fc.oneof(fc.string(), fc.array(some(loose({ type: name }, ['type'])), { maxLength: 2 })),
+      ),
+      name: text,
+      tool_calls: some(fc.array(toolCall, { maxLength: 2 })),
+      tool_call_id: text,
+    }),
+  );
+  const count = fc.oneof(
+    { weight: 12, arbitrary: fc.integer({ min: 1, max: 3 }) },
+    fc.constantFrom(0, -1, 1.5, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY),
+    odd,
+  );
+  const fullRequest = some(
+    loose(
+      {
+        model: name,
+        messages: some(fc.array(fullMessage, { minLength: 1, maxLength: 2 })),
+        stream: some(fc.constant(true)),
+        stream_options: some(loose({ include_usage: some(fc.boolean()) })),
+        tools: some(
+          fc.array(
+            some(
+              loose({
+                type: some(fc.constantFrom('function', '')),
+                function: some(loose({ name })),
+              }),
+            ),
+            { maxLength: 2 },
+          ),
+        ),
+        n: count,
+        max_tokens: count,
+        max_completion_tokens: count,
+        temperature: some(fc.double()),
+        top_p: some(fc.double()),
+        stop: some(fc.oneof(fc.string(), fc.array(some(fc.string()), { maxLength: 2 }))),
+        extra: odd,
+      },
+      ['model', 'messages'],
+    ),
+  );
+
+  it('requestIssues finds a problem exactly when the schema does', () => {
+    let valid = 0;
+    fc.assert(
+      fc.property(fullRequest, (candidate) => {
+        const issues = requestIssues(candidate);
+        const ok = chatRequestSchema.safeParse(candidate).success;
+        if (ok) valid++;
+        expect({ candidate, issues, ok: issues.length === 0 }).toEqual({ candidate, issues, ok });
+        expect(issues.length).toBeLessThanOrEqual(5);
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(valid).toBeGreaterThan(300); // both sides are reached
   });
 
   it('takes the common requests', () => {

@@ -101,6 +101,9 @@ describe('the packed package', () => {
       manifest.exports['.'].require.types,
       manifest.exports['.'].import.default,
       manifest.exports['.'].require.default,
+      manifest.exports['./schemas'].import.types,
+      manifest.exports['./schemas'].require.types,
+      manifest.typesVersions['*'].schemas[0],
       manifest.bin.rxchat,
     ]) {
       expect(() => readFileSync(join(project, 'node_modules/rxchat', path))).not.toThrow();
@@ -171,8 +174,29 @@ describe('the packed package', () => {
     expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/index.mjs'))).toBe(true);
     expect(inputs.some((path) => path.includes('node_modules/rxchat/dist/testing.mjs'))).toBe(true);
     expect(inputs.filter((path) => /undici|^node:|dist\/node\./.test(path))).toEqual([]);
+    // No zod either: the core validates by hand; the schemas are in rxchat/schemas.
+    expect(inputs.filter((path) => /(^|\/)zod\//.test(path))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/from ["']node:|require\(["']node:|undici/);
+  });
+
+  it('loads rxchat/schemas with require() and import(), and only it brings zod', async () => {
+    const code = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
+      const both = [await import('rxchat/schemas'), require('rxchat/schemas')];
+      console.log(JSON.stringify(both.map((m) => [m.chatCompletionChunkSchema.safeParse({ choices: [] }).success, m.usageSchema.safeParse({ total_tokens: 'x' }).success])));
+    `;
+    const out = run('node', ['--input-type=module', '-e', code], project);
+    expect(JSON.parse(out)).toEqual(Array(2).fill([true, false]));
+    const result = await bundleForBrowser(`
+          import { chatCompletionChunkSchema } from 'rxchat/schemas';
+          console.log(chatCompletionChunkSchema);
+        `);
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => path.includes('rxchat/dist/schemas.mjs'))).toBe(true);
+    expect(inputs.some((path) => /(^|\/)zod\//.test(path))).toBe(true);
+    expect(inputs.some((path) => path.includes('rxchat/dist/index.mjs'))).toBe(false);
   });
 
   it('bundles rxchat/angular for the browser with one copy of the core', async () => {
