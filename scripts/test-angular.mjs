@@ -77,8 +77,13 @@ step('install the example', () => {
     statSync(modules).mtimeMs < statSync(join(example, 'package-lock.json')).mtimeMs;
   if (stale) run(npm, ['ci', '--no-audit', '--no-fund'], example);
   else console.log('node_modules is newer than package-lock.json: npm ci skipped');
-  // --no-save: package.json and package-lock.json stay as committed.
-  run(npm, ['install', '--no-save', '--no-audit', '--no-fund', tarball], example);
+  // --no-save: package.json and package-lock.json stay as committed. --ignore-scripts: the
+  // tarball carries dist/ already, so rxchat's `prepare` (a build from source) has nothing to do.
+  run(
+    npm,
+    ['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', tarball],
+    example,
+  );
 });
 
 step('build the app', () => run(npm, ['run', 'build'], example));

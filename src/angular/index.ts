@@ -1,5 +1,6 @@
 /**
- * rxchat/angular: providers and an HttpClient transport for Angular >= 19 (ESM only).
+ * rxchat/angular: providers, an HttpClient transport, and chat answers as signals
+ * (`chatResource`, `injectChat`) for Angular >= 19 (ESM only).
  *
  * @module rxchat/angular
  */
@@ -15,3 +16,12 @@ export {
   withTransport,
 } from './providers';
 export type { RxChatConfig, RxChatFeature } from './providers';
+export { chatResource } from './chat-resource';
+export type {
+  ChatResource,
+  ChatResourceOptions,
+  ChatResourceStatus,
+  ChatResourceThrottle,
+} from './chat-resource';
+export { injectChat } from './inject-chat';
+export type { Chat, ChatTurnMessage, InjectChatOptions } from './inject-chat';

@@ -190,7 +190,7 @@ test('streams an answer in several renders, then shows the usage', async () => {
 
   const started = Date.now();
   await page.getByTestId('send').click();
-  await waitForStatus(page, ['done']);
+  await waitForStatus(page, ['resolved']);
   const seconds = (Date.now() - started) / 1000;
 
   const expected = mockAnswerText(prompt);
@@ -295,7 +295,7 @@ test('streams the same way with zone.js change detection (?zone)', async () => {
   await page.getByTestId('prompt').fill(prompt);
   await recordRenders(page);
   await page.getByTestId('send').click();
-  await waitForStatus(page, ['done']);
+  await waitForStatus(page, ['resolved']);
 
   const expected = mockAnswerText(prompt);
   const renders = await rendersSoFar(page);
@@ -333,5 +333,27 @@ test("the browser's fetch transport streams and stops alike (?transport=fetch)",
 
   await screenshot(page, 'answer-fetch-stopped');
   assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('an error shows by its code (?fault=status:401 asks the mock server for one)', async () => {
+  const page = await openApp(`&fault=${encodeURIComponent('status:401')}`);
+  const prompt = 'This one fails.';
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('send').click();
+  await waitForStatus(page, ['error']);
+  const shown = (await page.getByTestId('error').innerText()).trim();
+  assert.match(shown, /^http_error /);
+  assert.equal((await requestFor(prompt)).headers['x-mock-fault'], 'status:401');
+  assert.equal(await page.getByTestId('usage').count(), 0);
+  assert.equal(await page.getByTestId('stop').isDisabled(), true);
+
+  await screenshot(page, 'answer-error');
+  // The browser logs the failed response itself; nothing else went wrong in the page.
+  assert.deepEqual(
+    pageErrors.filter((error) => !/status of 401/.test(error)),
+    [],
+  );
+  pageErrors.length = 0;
   await page.close();
 });

@@ -16,12 +16,14 @@ import {
   withFetchTransport,
   withHttpClientTransport,
 } from 'rxchat/angular';
-import { CHAT_MODEL } from './chat-session';
+import { CHAT_MODEL } from './chat-model';
 
 // `?api=http://127.0.0.1:8787/v1` points the app at any OpenAI-compatible endpoint (the e2e test
 // passes the mock server's); `?model=` picks the model. Without them: `/v1` on this origin.
 // `?transport=fetch` sends with the browser's fetch instead of HttpClient (the e2e test runs both).
+// `?fault=status:401` asks rxchat's mock server for a failure (its `x-mock-fault` header).
 const query = new URLSearchParams(location.search);
+const fault = query.get('fault');
 
 /** An app interceptor, as auth or logging would be: it tags the chat requests it sees. */
 export const tagChatRequests: HttpInterceptorFn = (request, next) =>
@@ -43,7 +45,10 @@ export const appConfig = (changeDetection: ChangeDetection = 'zoneless'): Applic
     // Chat requests go through HttpClient, so the app's interceptors apply to them too.
     provideHttpClient(withFetch(), withInterceptors([tagChatRequests])),
     provideRxChat(
-      { baseURL: query.get('api') ?? '/v1' },
+      {
+        baseURL: query.get('api') ?? '/v1',
+        ...(fault ? { headers: { 'x-mock-fault': fault } } : {}),
+      },
       query.get('transport') === 'fetch' ? withFetchTransport() : withHttpClientTransport(),
     ),
     { provide: CHAT_MODEL, useValue: query.get('model') ?? 'mock-1' },

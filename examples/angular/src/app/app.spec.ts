@@ -93,7 +93,7 @@ describe('App', () => {
     expect(seen).toEqual([
       ['Hel', 'streaming'],
       ['Hello', 'streaming'],
-      ['Hello world', 'done'],
+      ['Hello world', 'resolved'],
     ]);
     expect(page.text('usage')).toBe('prompt 12 · completion 3 · total 15');
     expect(page.find('error')).toBeNull();
@@ -152,6 +152,63 @@ describe('App', () => {
     expect(page.text('status')).toBe('error');
     expect(page.text('error')).toMatch(/^http_error .*Incorrect API key provided/);
     expect(page.find('usage')).toBeNull();
+  });
+
+  it('a second question keeps the first turn in the history and adds up the usage', () => {
+    const scheduler = testScheduler();
+    let page!: Page;
+    scheduler.run((helpers) => {
+      helpers.animate('-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x');
+      page = new Page(helpers, [
+        { body: '-a-b-c-(ud|)', values: HELLO },
+        { body: '-a-b-c-(ud|)', values: HELLO },
+      ]);
+      page.type('prompt', 'Say hello');
+      page.click('send');
+      scheduler.schedule(() => {
+        page.type('prompt', 'Once more');
+        page.click('send');
+      }, 10);
+    });
+    expect(page.text('answer')).toBe('Hello world');
+    const history = (page.fixture.nativeElement as HTMLElement).querySelectorAll(
+      '[data-testid="message"]',
+    );
+    expect([...history].map((li) => li.textContent?.trim())).toEqual([
+      'Say hello',
+      'Hello world',
+      'Once more',
+    ]);
+    expect(page.text('total-usage')).toBe('conversation: 30 tokens');
+    expect(page.transport.requests[1]!.json).toMatchObject({
+      messages: [
+        { role: 'user', content: 'Say hello' },
+        { role: 'assistant', content: 'Hello world' },
+        { role: 'user', content: 'Once more' },
+      ],
+    });
+  });
+
+  it('Regenerate asks again for the stopped answer', () => {
+    const scheduler = testScheduler();
+    let page!: Page;
+    scheduler.run((helpers) => {
+      helpers.animate('-x-x-x-x-x-x-x-x-x-x-x-x-x-x-x');
+      page = new Page(helpers, [
+        { body: '-a-b-----c-(ud|)', values: HELLO },
+        { body: '-a-b-c-(ud|)', values: HELLO },
+      ]);
+      page.type('prompt', 'Say hello');
+      page.click('send');
+      scheduler.schedule(() => page.click('stop'), 5);
+      scheduler.schedule(() => page.click('regenerate'), 6);
+    });
+    expect(page.text('answer')).toBe('Hello world');
+    expect(page.text('status')).toBe('resolved');
+    expect(page.transport.requests.map((r) => r.json)).toMatchObject([
+      { messages: [{ role: 'user', content: 'Say hello' }] },
+      { messages: [{ role: 'user', content: 'Say hello' }] },
+    ]);
   });
 
   it('a new quick question cancels the answer to the previous one', async () => {
