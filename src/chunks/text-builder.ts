@@ -15,8 +15,15 @@ export class TextBuilder {
   /** The same deltas as a short rope, for reading the text in constant time in between. */
   private tail = '';
 
+  /**
+   * The text's last UTF-16 unit (NaN while empty), kept from the last delta: reading the end of
+   * the text itself would flatten the rope, a copy of everything so far on every delta.
+   */
+  lastUnit = NaN;
+
   append(text: string): void {
     if (text.length === 0) return;
+    this.lastUnit = text.charCodeAt(text.length - 1);
     this.parts.push(text);
     if (this.parts.length >= BLOCK_PARTS) {
       this.blocks += this.parts.join('');

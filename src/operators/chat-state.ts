@@ -1,7 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { CompletionAccumulator } from '../chunks/accumulator';
+import type { TextBuilder } from '../chunks/text-builder';
 import type { ChatCompletion, ChatStreamEvent, Usage } from '../chunks/types';
-import { endsInHighSurrogate } from '../text/code-points';
+import { isHighSurrogate } from '../text/code-points';
 import { attachPartial } from './accumulate-internals';
 import type { DeltaOptions } from './content-deltas';
 
@@ -80,9 +81,10 @@ export function chatState(
       const emit = (done: boolean) => {
         const completion = accumulator.snapshot();
         const message = choiceOf(completion, wanted)?.message;
+        const state = accumulator.choice(wanted);
         subscriber.next({
-          text: whole(message?.content ?? '', done),
-          reasoning: whole(message?.reasoning ?? '', done),
+          text: whole(message?.content ?? '', state?.content, done),
+          reasoning: whole(message?.reasoning ?? '', state?.reasoning, done),
           completion,
           usage: completion.usage,
           done,
@@ -116,7 +118,12 @@ function choiceOf(completion: ChatCompletion, index: number) {
   return at && at.index === index ? at : choices.find((choice) => choice.index === index);
 }
 
-/** Text without a trailing half surrogate pair while more may come; all of it at the end. */
-function whole(text: string, done: boolean): string {
-  return !done && endsInHighSurrogate(text) ? text.slice(0, -1) : text;
+/**
+ * Text without a trailing half surrogate pair while more may come; all of it at the end. The end
+ * is asked of the builder, never read from `text` (a rope: reading it copies all of it).
+ */
+function whole(text: string, builder: TextBuilder | undefined, done: boolean): string {
+  return !done && builder !== undefined && isHighSurrogate(builder.lastUnit)
+    ? text.slice(0, -1)
+    : text;
 }

@@ -40,3 +40,18 @@ describe('TextBuilder', () => {
     expect(builder.toString()).toBe(parts.join(''));
   });
 });
+
+describe('TextBuilder.lastUnit', () => {
+  it('is the last UTF-16 unit appended, NaN while empty, unchanged by empty deltas', () => {
+    const builder = new TextBuilder();
+    expect(builder.lastUnit).toBeNaN();
+    builder.append('a\uD83D');
+    expect(builder.lastUnit).toBe(0xd83d);
+    builder.append('');
+    expect(builder.lastUnit).toBe(0xd83d);
+    for (let i = 0; i < BLOCK_PARTS; i++) builder.append(i % 2 ? 'x' : 'yz');
+    builder.append('x');
+    expect(builder.lastUnit).toBe('x'.charCodeAt(0));
+    expect(builder.toString().endsWith('x')).toBe(true);
+  });
+});
