@@ -35,7 +35,7 @@
  * BENCH_SCENARIOS=burst,per-read, BENCH_ROUNDS). Prints markdown tables and writes
  * bench/results/angular-transport-<date>.json. Numbers are for comparison on one machine.
  */
-import { machine, median, prng, writeResults } from './shared';
+import { CHUNK_BASE, machine, median, prng, writeResults } from './shared';
 import { buildSync } from 'esbuild';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -96,13 +96,7 @@ function makeStream(chars: number): BenchStream {
   let text = '';
   while (text.length < chars) text += `${WORDS[Math.floor(random() * WORDS.length)]} `;
   text = text.slice(0, chars);
-  const base = {
-    id: 'chatcmpl-CBench0123456789abcdefABCDEF',
-    object: 'chat.completion.chunk',
-    created: 1763700000,
-    model: 'gpt-4o-mini-2024-07-18',
-    system_fingerprint: 'fp_560af6e559',
-  };
+  const base = CHUNK_BASE;
   const event = (data: unknown) =>
     `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
   const chunk = (delta: object, finish: string | null) =>

@@ -8,6 +8,15 @@ import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 
 /** Content tokens of the benchmark streams: accents, Greek, Cyrillic, CJK, Hangul, emoji, escapes. */
+/** The fields every benchmark chunk carries besides its choices (an OpenAI-shaped chunk). */
+export const CHUNK_BASE = {
+  id: 'chatcmpl-CBench0123456789abcdefABCDEF',
+  object: 'chat.completion.chunk',
+  created: 1763700000,
+  model: 'gpt-4o-mini-2024-07-18',
+  system_fingerprint: 'fp_560af6e559',
+};
+
 export const TOKENS = [
   ' The',
   ' model',
@@ -109,13 +118,7 @@ export function chatStreamEvents(chunks: number): {
   const events: string[] = [];
   let text = '';
   const push = (data: string) => events.push(`data: ${data}\n\n`);
-  const base = {
-    id: 'chatcmpl-CBench0123456789abcdefABCDEF',
-    object: 'chat.completion.chunk',
-    created: 1763700000,
-    model: 'gpt-4o-mini-2024-07-18',
-    system_fingerprint: 'fp_560af6e559',
-  };
+  const base = CHUNK_BASE;
   for (let i = 0; i < chunks; i++) {
     const last = i === chunks - 1;
     let delta: Record<string, unknown>;
