@@ -54,6 +54,17 @@ export type {
   Usage,
 } from './chunks/types';
 
+export { parseResponseEvents } from './responses/parse-response-events';
+export type {
+  ResponseContentPart,
+  ResponseInputItem,
+  ResponseObject,
+  ResponseOutputItem,
+  ResponsesRequest,
+  ResponseStreamEvent,
+  ResponseUsage,
+} from './responses/types';
+
 export { accumulate } from './operators/accumulate';
 export { chatState } from './operators/chat-state';
 export type { ChatState } from './operators/chat-state';

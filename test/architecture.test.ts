@@ -73,10 +73,13 @@ describe('the layout of src/', () => {
     const allowed: Record<string, string[]> = {
       transport: [],
       sse: [],
-      chunks: ['transport/types', 'sse'],
+      // Chat chunks and Responses events are one stage, one folder per protocol: the chunk
+      // stage's event union and accumulator take in the Responses event and its fold.
+      chunks: ['transport/types', 'sse', 'responses/types', 'responses/response-fold'],
+      responses: ['transport/types', 'sse', 'chunks', 'response', 'text'],
       response: ['transport/types', 'sse', 'chunks'],
       text: [],
-      operators: ['chunks', 'text', 'transport/types'],
+      operators: ['chunks', 'responses', 'text', 'transport/types'],
       client: [
         'transport/types',
         'transport/fetch',
@@ -85,6 +88,7 @@ describe('the layout of src/', () => {
         'response',
         'sse',
         'chunks',
+        'responses',
         'operators',
       ],
     };

@@ -184,5 +184,6 @@ export function injectChatClient(): ChatClient {
   return {
     stream: (request, options) => bound(client.stream(request, options)),
     complete: (request, options) => bound(client.complete(request, options)),
+    responses: (request, options) => bound(client.responses(request, options)),
   };
 }

@@ -1,5 +1,8 @@
+import { ResponseFold } from '../responses/response-fold';
+import type { ResponseStreamEvent } from '../responses/types';
 import { contentOf, reasoningOf } from './delta-text';
 import { reportedUsage } from './reported-usage';
+import type { CallState } from './call-state';
 import { TextBuilder } from './text-builder';
 import type {
   ChatCompletion,
@@ -17,18 +20,6 @@ import type {
  * "__proto__" or "constructor" are plain keys), and nothing from provider JSON is ever copied
  * into our objects by key.
  */
-
-/** One tool call being merged. Exported for {@link toolCalls}, which reads its progress. */
-export interface CallState {
-  id: string;
-  /** The `index` the call streams under; `undefined` while none came with it. */
-  index: number | undefined;
-  /** `'custom'` once any fragment said so (`type: 'custom'` or a `custom` object). */
-  kind: 'function' | 'custom';
-  name: string;
-  /** `function.arguments` or `custom.input`, concatenated. */
-  args: string;
-}
 
 interface ChoiceState {
   index: number;
@@ -61,8 +52,23 @@ const newChoice = (index: number): ChoiceState => ({
   view: undefined,
 });
 
-/** Incremental state behind {@link accumulate}, {@link finalCompletion} and {@link toolCalls}. */
+export type { CallState } from './call-state';
+
+/** What the operators read of one choice in progress, for either protocol. */
+export interface ChoiceProgress {
+  readonly content: TextBuilder;
+  readonly reasoning: TextBuilder;
+  readonly finish: string | null;
+  readonly calls: readonly CallState[];
+}
+
+/**
+ * Incremental state behind {@link accumulate}, {@link finalCompletion} and {@link toolCalls}:
+ * chat chunks, or Responses events (folded by a {@link ResponseFold} into the same completion).
+ */
 export class CompletionAccumulator {
+  /** The fold of a Responses stream, once one of its events came. */
+  responses: ResponseFold | undefined;
   private id = '';
   private model = '';
   private created = 0;
@@ -82,19 +88,25 @@ export class CompletionAccumulator {
     if (choices) for (const choice of choices) this.mergeChoice(choice);
   }
 
+  /** Merges one Responses event. */
+  addResponseEvent(event: ResponseStreamEvent): void {
+    (this.responses ??= new ResponseFold()).add(event);
+  }
+
   /** Sets the usage the stream finally reported (the `usage` event). */
   setUsage(usage: Usage | null): void {
     if (usage) this.usage = usage;
   }
 
   /** The state of the choice with this index, if any arrived. */
-  choice(index: number): Readonly<ChoiceState> | undefined {
+  choice(index: number): ChoiceProgress | undefined {
+    if (this.responses) return index === 0 ? this.responses : undefined;
     return this.find(index);
   }
 
   /** The tool calls of a choice so far (the last one may still be growing). */
   toolCallsOf(index: number): ToolCall[] {
-    const state = this.find(index);
+    const state = this.choice(index);
     return state ? state.calls.map(toToolCall) : [];
   }
 
@@ -103,6 +115,7 @@ export class CompletionAccumulator {
    * snapshot; text is shared, and at most the deltas since the last block are joined.
    */
   snapshot(): ChatCompletion {
+    if (this.responses) return this.responses.snapshot(this.usage);
     return {
       id: this.id,
       model: this.model,

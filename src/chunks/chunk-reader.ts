@@ -11,6 +11,10 @@ export interface ChunkSink {
   complete(): void;
 }
 
+/** A Responses API event (`response.created`, …) that reached the chat reader by mistake. */
+const isResponsesEvent = (chunk: ChatCompletionChunk) =>
+  typeof chunk.type === 'string' && (chunk.type.startsWith('response.') || chunk.type === 'error');
+
 const isDone = (data: string) =>
   data === '[DONE]' || (data.length < 16 && data.trim() === '[DONE]');
 
@@ -78,6 +82,16 @@ export class ChunkReader {
     }
 
     const chunk = value as ChatCompletionChunk;
+    if (chunk.choices == null && isResponsesEvent(chunk)) {
+      return this.fail(
+        new RxChatError(
+          'parse_error',
+          `The server sent Responses API events (${excerpt(chunk.type as string, 60)}) where ` +
+            'Chat Completions chunks were expected: use responses() for the Responses API',
+          { usage: this.usage, data: excerpt(data), retryable: false },
+        ),
+      );
+    }
     this.chunks++;
     this.recordUsage(chunk);
     if (!this.finishSeen && chunk.choices) {

@@ -1,3 +1,4 @@
+import type { ResponseStreamEvent } from '../responses/types';
 import type { ChatResponseEvent } from '../transport/types';
 
 /*
@@ -145,7 +146,7 @@ export type { ChatResponseEvent };
 
 /**
  * What {@link parseChunks} emits: every validated chunk as received, then exactly one usage
- * event, then completion. `ChatClient.stream` adds a `response` event before each attempt's
+ * event, then completion ({@link parseResponseEvents} emits `responses` events instead of chunks). `ChatClient.stream` adds a `response` event before each attempt's
  * chunks. Operators ignore kinds they do not know, so more may be added.
  */
 export type ChatStreamEvent =
@@ -155,6 +156,15 @@ export type ChatStreamEvent =
       type: 'chunk';
       /** The validated chunk, unknown fields kept. */
       chunk: ChatCompletionChunk;
+    }
+  | {
+      /**
+       * The discriminant: one event of a Responses API stream (`client.responses()`,
+       * `parseResponseEvents()`), as received.
+       */
+      type: 'responses';
+      /** The validated event (its `type` is the server's, e.g. `response.output_text.delta`). */
+      event: ResponseStreamEvent;
     }
   | {
       /** The discriminant: the end of a successful stream (the last event before completion). */

@@ -1,7 +1,7 @@
 import { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { callTransport } from '../transport/transport-response';
-import type { ChatHttpRequest, ChatTransport } from '../transport/types';
+import type { ChatHttpRequest, ChatHttpResponse, ChatTransport } from '../transport/types';
 import type { PieceClock } from './piece-clock';
 import { chatResponseEvents } from '../response/chat';
 import type { ResponseOptions } from '../response/read-response';
@@ -24,6 +24,7 @@ export function attemptEvents(
   showHeaders: (
     headers: Readonly<Record<string, string>>,
   ) => Readonly<Record<string, string>> = identity,
+  read: ResponseReader = chatResponseEvents,
 ): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) =>
     // callTransport holds any transport to the contract: failures as RxChatErrors, its first
@@ -37,7 +38,7 @@ export function attemptEvents(
         // Headers go on in `response` events and `http_error`s: secrets removed first.
         const { status } = response;
         const headers = showHeaders(response.headers);
-        chatResponseEvents({ status, headers, body }, options).subscribe(subscriber);
+        read({ status, headers, body }, options).subscribe(subscriber);
       },
       error: (error: unknown) => subscriber.error(error),
     }),
@@ -45,3 +46,9 @@ export function attemptEvents(
 }
 
 const identity = <T>(value: T): T => value;
+
+/** How one wire protocol reads one HTTP response into events (chat's or the Responses API's). */
+export type ResponseReader = (
+  response: ChatHttpResponse,
+  options: ResponseOptions,
+) => Observable<ChatStreamEvent>;

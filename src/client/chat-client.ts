@@ -25,6 +25,12 @@ import {
   secretsOf,
 } from './secrets';
 import { streamChain, type StreamChainSettings } from './stream-chain';
+import type { ResponseReader } from './attempt';
+import { chatResponseEvents } from '../response/chat';
+import { resumeInBackground } from '../responses/background';
+import { responsesResponseEvents } from '../responses/protocol';
+import { serialiseResponsesRequest } from '../responses/request';
+import type { ResponsesRequest } from '../responses/types';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -108,6 +114,15 @@ export interface ChatClient {
   stream(request: ChatRequest, options?: ChatRequestOptions): Observable<ChatStreamEvent>;
   /** The whole answer as one normalised {@link ChatCompletion}: `stream()` folded by `finalCompletion()`. */
   complete(request: ChatRequest, options?: ChatRequestOptions): Observable<ChatCompletion>;
+  /**
+   * Streams a response of the Responses API (`POST {baseURL}/responses` with `stream: true`): a
+   * `response` event per attempt, every server event as `{ type: 'responses', event }`, then one
+   * `usage` event (the terminal event's, under the chat names), then completion. The same options,
+   * retries, timeouts and operators as {@link stream}; `finalCompletion()` folds it into the same
+   * normalised completion. With `background: true`, a stream cut after output resumes where it
+   * stopped, and unsubscribing cancels the response on the server.
+   */
+  responses(request: ResponsesRequest, options?: ChatRequestOptions): Observable<ChatStreamEvent>;
 }
 
 /**
@@ -119,8 +134,8 @@ export function buildChatClient(
   defaultTransport: () => ChatTransport,
 ): ChatClient {
   const transport = options.transport ?? defaultTransport();
-  const url = (query: QueryParams | undefined) =>
-    joinURL(options.baseURL ?? DEFAULT_BASE_URL, 'chat/completions', options.query, query);
+  const url = (path: string, query: QueryParams | undefined) =>
+    joinURL(options.baseURL ?? DEFAULT_BASE_URL, path, options.query, query);
   const includeUsage = options.includeUsage ?? true;
   const maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   if (!(maxEventBytes > 0)) {
@@ -132,14 +147,19 @@ export function buildChatClient(
   const clientProblem = problemOf(() => checkClientOptions(options as Record<string, unknown>));
   const keyOnly = typeof options.apiKey === 'string' ? [options.apiKey] : [];
 
-  const stream = (
-    request: ChatRequest,
-    perRequest: ChatRequestOptions = {},
+  /** One exchange's whole pipeline: `method` on `path`, its body, and how its answer is read. */
+  const run = (
+    perRequest: ChatRequestOptions,
+    path: string,
+    method: 'POST' | 'GET',
+    body: (() => string) | undefined,
+    read: ResponseReader,
+    withSignals = true,
   ): Observable<ChatStreamEvent> => {
     let plan: StreamPlan;
     try {
       if (clientProblem) throw clientProblem;
-      plan = planStream(perRequest);
+      plan = planStream(perRequest, path);
     } catch (error) {
       return throwError(() => redactError(error, keyOnly));
     }
@@ -151,13 +171,13 @@ export function buildChatClient(
       transport,
       request: () => {
         checkURL(httpTarget, secrets);
-        const body = serialiseRequest(request, includeUsage);
-        return createHttpRequest('POST', httpTarget, headers, body, secrets, isSecretHeader);
+        return createHttpRequest(method, httpTarget, headers, body?.(), secrets, isSecretHeader);
       },
+      read,
       response: {
         maxEventBytes,
         requireDone: options.requireDone ?? false,
-        scheduler: (timeout && timeout.scheduler) || asyncScheduler,
+        scheduler: schedulerOf(timeout),
         errorBodyWait: Math.min(ERROR_BODY_WAIT, timeout ? (timeout.idle ?? Infinity) : Infinity),
       },
       showHeaders: (shown) => redactHeaders(shown, secrets, isSecretHeader),
@@ -169,14 +189,16 @@ export function buildChatClient(
       totalTimeout:
         timeout && on(total) ? timeoutSettings({ total, scheduler: timeout.scheduler }) : undefined,
       retry: retry ? clientRetry(retry, secrets) : undefined,
-      signals: [options.signal, perRequest.signal].filter((s): s is AbortSignal => !!s),
+      signals: withSignals
+        ? [options.signal, perRequest.signal].filter((s): s is AbortSignal => !!s)
+        : [],
       secrets,
     };
     return streamChain(settings);
   };
 
-  /** Everything `stream` works out before subscribe; throws `validation_error` for bad options. */
-  const planStream = (perRequest: ChatRequestOptions): StreamPlan => {
+  /** Everything `run` works out before subscribe; throws `validation_error` for bad options. */
+  const planStream = (perRequest: ChatRequestOptions, path: string): StreamPlan => {
     checkRequestOptions(perRequest);
     const headers = mergeHeaders(
       { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -185,7 +207,7 @@ export function buildChatClient(
       perRequest.headers,
     );
     for (const [name, value] of Object.entries(headers)) checkHeader(name, value, 'headers');
-    const httpTarget = url(perRequest.query);
+    const httpTarget = url(path, perRequest.query);
     const isSecretHeader = secretHeaderTest(options.secretHeaders, perRequest.secretHeaders);
     return {
       httpTarget,
@@ -197,9 +219,64 @@ export function buildChatClient(
     };
   };
 
+  const stream = (request: ChatRequest, perRequest: ChatRequestOptions = {}) =>
+    run(
+      perRequest,
+      'chat/completions',
+      'POST',
+      () => serialiseRequest(request, includeUsage),
+      chatResponseEvents,
+    );
+
+  const responses = (
+    request: ResponsesRequest,
+    perRequest: ChatRequestOptions = {},
+  ): Observable<ChatStreamEvent> => {
+    const first = run(
+      perRequest,
+      'responses',
+      'POST',
+      () => serialiseResponsesRequest(request),
+      responsesResponseEvents,
+    );
+    if (!isRecord(request) || request.background !== true) return first;
+    const retry = layeredConfig(perRequest.retry, options.retry, {});
+    const timeout = layeredConfig(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT);
+    return resumeInBackground(first, {
+      resume: (id, after) =>
+        run(
+          {
+            ...perRequest,
+            query: { ...perRequest.query, stream: 'true', starting_after: String(after) },
+          },
+          `responses/${encodeURIComponent(id)}`,
+          'GET',
+          undefined,
+          responsesResponseEvents,
+        ),
+      cancel: (id) =>
+        run(
+          {
+            ...perRequest,
+            retry: false,
+            timeout: { total: CANCEL_WAIT, scheduler: schedulerOf(timeout) },
+          },
+          `responses/${encodeURIComponent(id)}/cancel`,
+          'POST',
+          () => '{}',
+          responsesResponseEvents,
+          // Sent because the consumer left, often by aborting: its signal must not stop this.
+          false,
+        ),
+      maxResumes: retry ? (retry.maxRetries ?? 2) : 0,
+      scheduler: schedulerOf(timeout),
+    });
+  };
+
   return {
     stream,
     complete: (request, perRequest) => stream(request, perRequest).pipe(finalCompletion()),
+    responses,
   };
 }
 
@@ -212,6 +289,14 @@ interface StreamPlan {
   timeout: ChatTimeoutConfig | false;
   retry: RetryConfig<ChatStreamEvent> | false;
 }
+
+/** How long a background response's cancel request may take before it is given up. */
+const CANCEL_WAIT = 10_000;
+
+const schedulerOf = (timeout: ChatTimeoutConfig | false) =>
+  (timeout && timeout.scheduler) || asyncScheduler;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 function problemOf(check: () => void): unknown {
   try {

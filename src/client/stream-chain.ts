@@ -3,11 +3,12 @@ import type { ChatStreamEvent } from '../chunks/types';
 import { afterOutput } from '../errors';
 import { schedulerClock, TimeoutWatch, type TimeoutSettings } from '../operators/chat-timeout';
 import type { Sink } from '../operators/engine-internals';
+import { isNotResponseEvent } from '../operators/response-internals';
 import { RetryLoop, type RetrySettings } from '../operators/retry-before-output';
 import type { ResponseOptions } from '../response/read-response';
 import type { ChatHttpRequest, ChatTransport } from '../transport/types';
 import { watchSignals } from './abort';
-import { attemptEvents } from './attempt';
+import { attemptEvents, type ResponseReader } from './attempt';
 import { PieceClock } from './piece-clock';
 import { redactError } from './secrets';
 
@@ -16,6 +17,8 @@ export interface StreamChainSettings {
   transport: ChatTransport;
   /** Builds the request at subscribe time (and throws `validation_error` for a bad one). */
   request: () => ChatHttpRequest;
+  /** How a response becomes events (default: chat completions). */
+  read?: ResponseReader;
   response: ResponseOptions;
   /** Redacts a response's headers before anything shows them. */
   showHeaders: (headers: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
@@ -59,7 +62,7 @@ class StreamChain implements Sink<ChatStreamEvent> {
   }
 
   next(event: ChatStreamEvent): void {
-    if (!this.output && event.type !== 'response') this.output = true;
+    if (!this.output && isNotResponseEvent(event)) this.output = true;
     this.subscriber.next(event);
   }
 
@@ -101,6 +104,7 @@ class StreamChain implements Sink<ChatStreamEvent> {
         settings.response,
         clock,
         settings.showHeaders,
+        settings.read,
       );
       if (!settings.attemptTimeout) return events.subscribe(sink);
       const watch = new TimeoutWatch(sink, settings.attemptTimeout, clock!.clock());

@@ -20,6 +20,7 @@ export function accumulateInternals(
       return source.subscribe({
         next(event) {
           if (event.type === 'chunk') accumulator.add(event.chunk);
+          else if (event.type === 'responses') accumulator.addResponseEvent(event.event);
           else if (event.type === 'usage') accumulator.setUsage(event.usage);
           else return;
           if (emitOnNext) subscriber.next(accumulator.snapshot());

@@ -95,6 +95,9 @@ export function chatState(
           if (event.type === 'chunk') {
             accumulator.add(event.chunk);
             emit(false);
+          } else if (event.type === 'responses') {
+            accumulator.addResponseEvent(event.event);
+            emit(false);
           } else if (event.type === 'usage') {
             // The end of the stream: its usage goes out with the `done` snapshot.
             accumulator.setUsage(event.usage);

@@ -8,6 +8,7 @@ import {
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError, type TimeoutPhase } from '../errors';
 import { engineOperator, type OperatorEngine, type Sink } from './engine-internals';
+import { isKeepalive, isResponsesOutput } from '../responses/lifecycle';
 import { isErrorResponse } from './response-internals';
 
 /**
@@ -17,9 +18,15 @@ import { isErrorResponse } from './response-internals';
 export interface ChatTimeoutConfig {
   /** From subscription until the first event of any kind (normally the `response` event). */
   headers?: number;
-  /** From subscription until the first `chunk` or `usage` event. */
+  /**
+   * From subscription until the first `chunk` or `usage` event, or the first Responses event
+   * that is part of the answer (not `response.created`, `.queued`, `.in_progress`, `keepalive`).
+   */
   firstChunk?: number;
-  /** The longest gap without any event, counted from subscription and reset by every event. */
+  /**
+   * The longest gap without any event, counted from subscription and reset by every event
+   * (SSE comments and Responses `keepalive` events are not events of the model: they do not count).
+   */
   idle?: number;
   /** From subscription until the stream completes. */
   total?: number;
@@ -151,12 +158,20 @@ export class TimeoutWatch implements OperatorEngine<ChatStreamEvent> {
 
   /** An event from the source, passed on. */
   next(event: ChatStreamEvent): void {
-    if (this.idleOn) this.clock.mark();
+    // A Responses `keepalive` event is no more a sign of the model's life than an SSE comment.
+    if (this.idleOn && !(event.type === 'responses' && isKeepalive(event.event.type))) {
+      this.clock.mark();
+    }
     if (!this.sawEvent) {
       this.sawEvent = true;
       this.headersTimer?.unsubscribe();
     }
-    if (!this.sawChunk && (event.type === 'chunk' || event.type === 'usage')) {
+    if (
+      !this.sawChunk &&
+      (event.type === 'chunk' ||
+        event.type === 'usage' ||
+        (event.type === 'responses' && isResponsesOutput(event.event.type)))
+    ) {
       this.sawChunk = true;
       this.firstChunkTimer?.unsubscribe();
     }

@@ -29,5 +29,5 @@ export interface DeltaOptions {
 export function contentDeltas(
   options: DeltaOptions = {},
 ): OperatorFunction<ChatStreamEvent, string> {
-  return textDeltas(options.choice ?? 0, contentOf);
+  return textDeltas(options.choice ?? 0, contentOf, 'content');
 }

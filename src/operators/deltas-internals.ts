@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { ChatCompletionDelta, ChatStreamEvent } from '../chunks/types';
+import { ResponseTexts } from '../responses/response-texts';
 import { SurrogateHold } from '../text/surrogate-hold';
 
 /**
@@ -11,16 +12,28 @@ import { SurrogateHold } from '../text/surrogate-hold';
 export function textDeltas(
   wanted: number,
   read: (delta: ChatCompletionDelta) => string,
+  stream: 'content' | 'reasoning',
 ): OperatorFunction<ChatStreamEvent, string> {
   return (source) =>
     new Observable<string>((subscriber) => {
       const hold = new SurrogateHold();
+      let texts: ResponseTexts | undefined;
       const release = () => {
         const half = hold.release();
         if (half) subscriber.next(half);
       };
       return source.subscribe({
         next(event) {
+          if (event.type === 'responses') {
+            // The Responses API has one answer: it is choice 0.
+            if (wanted !== 0) return;
+            texts ??= new ResponseTexts();
+            texts.read(event.event);
+            const text = texts[stream];
+            const whole = text && hold.take(text);
+            if (whole) subscriber.next(whole);
+            return;
+          }
           if (event.type !== 'chunk' || !event.chunk.choices) return;
           for (const choice of event.chunk.choices) {
             if ((choice.index ?? 0) !== wanted || !choice.delta) continue;

@@ -19,5 +19,5 @@ import { textDeltas } from './deltas-internals';
 export function reasoningDeltas(
   options: DeltaOptions = {},
 ): OperatorFunction<ChatStreamEvent, string> {
-  return textDeltas(options.choice ?? 0, reasoningOf);
+  return textDeltas(options.choice ?? 0, reasoningOf, 'reasoning');
 }

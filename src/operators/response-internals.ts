@@ -1,4 +1,5 @@
 import type { ChatStreamEvent } from '../chunks/types';
+import { isResponsesOutput } from '../responses/lifecycle';
 
 /*
  * What the defaults of the generic operators know about the `response` event that
@@ -17,13 +18,17 @@ export function isErrorResponse(event: ChatStreamEvent): boolean {
 }
 
 /**
- * The default {@link RetryConfig.isOutput}: every value except `response` events (read from any
- * value, since the operator takes any).
+ * The default {@link RetryConfig.isOutput}: every value except `response` events and the
+ * Responses events that carry no part of the answer (`response.created`, `.queued`,
+ * `.in_progress`, `keepalive`, `error`, `response.failed`), read from any value, since the
+ * operator takes any.
  */
 export function isNotResponseEvent(value: unknown): boolean {
-  return !(
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { type?: unknown }).type === 'response'
-  );
+  if (typeof value !== 'object' || value === null) return true;
+  const type = (value as { type?: unknown }).type;
+  if (type === 'responses') {
+    const event = (value as { event?: { type?: unknown } }).event;
+    return typeof event?.type !== 'string' || isResponsesOutput(event.type);
+  }
+  return type !== 'response';
 }

@@ -60,6 +60,12 @@ export function toolCalls(options: DeltaOptions = {}): OperatorFunction<ChatStre
       return source.subscribe({
         next(event) {
           if (event.type === 'usage') return emitAll();
+          if (event.type === 'responses') {
+            // Responses: a call is whole at its arguments' `.done` (or its item's).
+            if (wanted !== 0) return;
+            accumulator.addResponseEvent(event.event);
+            return emitUpTo(accumulator.responses!.doneCalls());
+          }
           if (event.type !== 'chunk') return;
           const touches = event.chunk.choices?.some((c) => (c.index ?? 0) === wanted);
           if (!touches) return;
