@@ -4,16 +4,14 @@
  */
 
 /**
- * Every dialect the mock server speaks, in the order `DialectName` lists them.
+ * The dialects of Chat Completions providers. On `/v1/responses` they all answer as OpenAI does.
  *
  * @example
  * ```ts
- * for (const dialect of DIALECT_NAMES) {
- *   await lastValueFrom(client.complete(request, { headers: { 'x-mock-dialect': dialect } }));
- * }
+ * CHAT_DIALECT_NAMES.includes('groq'); // true
  * ```
  */
-export const DIALECT_NAMES = [
+export const CHAT_DIALECT_NAMES = [
   'openai',
   'azure',
   'openrouter',
@@ -24,6 +22,39 @@ export const DIALECT_NAMES = [
   'no-done',
   'ollama',
 ] as const;
+
+/**
+ * The dialects of servers of OpenAI's Responses API (`/v1/responses`), each a quirk of a real
+ * one. They share one names list with the chat dialects, so `x-mock-dialect` and the `dialect`
+ * option select them the same way; on `/v1/chat/completions` each answers in the chat dialect of
+ * the same provider (`vllm-responses` as `vllm`, `openrouter-responses` as `openrouter`, the
+ * others as `openai`).
+ *
+ * @example
+ * ```ts
+ * await fetch(`${server.url}/responses`, { headers: { 'x-mock-dialect': 'vllm-responses' }, ... });
+ * ```
+ */
+export const RESPONSES_DIALECT_NAMES = [
+  'vllm-responses',
+  'litellm-responses',
+  'openrouter-responses',
+  'copilot-responses',
+  'chat-on-responses',
+] as const;
+
+/**
+ * Every dialect the mock server speaks, in the order `DialectName` lists them: the chat dialects,
+ * then the Responses ones.
+ *
+ * @example
+ * ```ts
+ * for (const dialect of DIALECT_NAMES) {
+ *   await lastValueFrom(client.complete(request, { headers: { 'x-mock-dialect': dialect } }));
+ * }
+ * ```
+ */
+export const DIALECT_NAMES = [...CHAT_DIALECT_NAMES, ...RESPONSES_DIALECT_NAMES] as const;
 
 /**
  * The provider dialect of a stream (QUIRKS.md ids in brackets):
@@ -52,12 +83,45 @@ export const DIALECT_NAMES = [
  * - `ollama`: the role on every delta [C5], whole tool calls [T2], `[DONE]` always, usage only
  *   with `include_usage`, and an error before the stream as a plain JSON response [F5, U8].
  *
+ * On `/v1/responses` every chat dialect answers as OpenAI does (`openai`: exact events,
+ * `sequence_number` from 0, one terminal event); the Responses dialects add one quirk each:
+ *
+ * - `vllm-responses`: an item with no text (a reasoning item without summary) sends no
+ *   lifecycle events, so output indexes have a gap; `data: [DONE]` after the terminal event.
+ * - `litellm-responses`: never sends `response.output_item.added`: content events arrive for an
+ *   item never announced.
+ * - `openrouter-responses`: `response.output_item.done` of item 0 comes after item 1's events.
+ * - `copilot-responses`: the `item_id` changes between the delta events of one item (the
+ *   `output_index` stays right).
+ * - `chat-on-responses`: a Chat-only server: `/v1/responses` is answered with
+ *   `chat.completion.chunk` events (or one `chat.completion`), as OpenAI's chat would.
+ *
  * @example
  * ```ts
  * const server = await startMockServer({ dialect: 'groq' });
  * ```
  */
 export type DialectName = (typeof DIALECT_NAMES)[number];
+
+/**
+ * A dialect of Chat Completions providers: one with a style of its own.
+ *
+ * @example
+ * ```ts
+ * const name: ChatDialectName = 'mistral';
+ * ```
+ */
+export type ChatDialectName = (typeof CHAT_DIALECT_NAMES)[number];
+
+/**
+ * A dialect of Responses API servers.
+ *
+ * @example
+ * ```ts
+ * const name: ResponsesDialectName = 'copilot-responses';
+ * ```
+ */
+export type ResponsesDialectName = (typeof RESPONSES_DIALECT_NAMES)[number];
 
 /**
  * Whether a name is a dialect.

@@ -4,7 +4,7 @@
  * (stream-writer.ts, completion.ts, error-frames.ts).
  */
 import type { PlannedAnswer, PlannedChoice } from './answers';
-import type { DialectName } from './dialect-names';
+import type { ChatDialectName } from './dialect-names';
 import { data, sortKeys } from './frames';
 import {
   baseUsage,
@@ -96,7 +96,7 @@ const openai: Style = {
  * const frames = writeStream(STYLES.mistral, answer, { includeUsage: false });
  * ```
  */
-export const STYLES: Record<DialectName, Style> = {
+export const STYLES: Record<ChatDialectName, Style> = {
   openai,
   azure: {
     ...openai,

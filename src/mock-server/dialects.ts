@@ -7,7 +7,7 @@
 import type { ApiErrorObject } from './api-errors';
 import type { PlannedAnswer } from './answers';
 import { writeCompletion } from './completion';
-import type { DialectName } from './dialect-names';
+import type { ChatDialectName, DialectName, ResponsesDialectName } from './dialect-names';
 import { STYLES } from './dialect-styles';
 import { writeErrorFrames } from './error-frames';
 import type { SseFrame } from './frames';
@@ -40,6 +40,20 @@ export interface Dialect {
 
 const dialects = new Map<DialectName, Dialect>();
 
+/** The chat dialect a Responses server speaks on `/v1/chat/completions`: its provider's. */
+const CHAT_OF_RESPONSES: Record<ResponsesDialectName, ChatDialectName> = {
+  'vllm-responses': 'vllm',
+  'litellm-responses': 'openai',
+  'openrouter-responses': 'openrouter',
+  'copilot-responses': 'openai',
+  'chat-on-responses': 'openai',
+};
+
+const chatDialectOf = (name: DialectName): ChatDialectName =>
+  name in CHAT_OF_RESPONSES
+    ? CHAT_OF_RESPONSES[name as ResponsesDialectName]
+    : (name as ChatDialectName);
+
 /**
  * The {@link Dialect} of a name.
  *
@@ -51,7 +65,7 @@ const dialects = new Map<DialectName, Dialect>();
 export function dialectOf(name: DialectName): Dialect {
   let dialect = dialects.get(name);
   if (!dialect) {
-    const style = STYLES[name];
+    const style = STYLES[chatDialectOf(name)];
     dialect = {
       name,
       contentType: style.contentType,

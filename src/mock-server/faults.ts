@@ -25,6 +25,13 @@
  * `malformed-json` sends a truncated body, `oversized-event` pads the body, and `stall` sends the
  * headers only.
  *
+ * On `/v1/responses` the same faults apply the Responses way: `error-before` and `error-after:N`
+ * end the events with an `error` event then `response.failed` (`error-before` right after
+ * `response.in_progress`); `disconnect-after:N` and `stall` send no terminal event (`stall`
+ * stops after `response.created`). In background mode an error fault ends the stored response,
+ * while `disconnect-after` and `stall` only cut or stop that connection: the response goes on
+ * and can be resumed; `malformed-json` and `oversized-event` do not apply there.
+ *
  * @example
  * ```ts
  * const server = await startMockServer({ fault: ['slow-headers:200', 'error-after:3'] });

@@ -11,6 +11,7 @@ import { readBody, type ReceivedBody } from './request-body';
 import type { RequestContext } from './request-context';
 import { respond } from './respond';
 import { ResponseClosing } from './response-closing';
+import { ResponseStore } from './responses-store';
 import { selectionOf } from './selection';
 import type { MockConnection, MockRequest, MockServerOptions } from './types';
 
@@ -42,6 +43,8 @@ export class MockServerEngine {
   private readonly server: Server;
   /** The lifetimes of the responses not closed yet, ended at once by {@link close}. */
   private readonly live = new Set<ResponseLifetime>();
+  /** The Responses API responses kept for retrieval, resumption and cancel. */
+  private readonly responses = new ResponseStore();
   private requestCount = 0;
   private closing = false;
   private closeOnce: Promise<void> | undefined;
@@ -73,6 +76,7 @@ export class MockServerEngine {
     this.closeOnce ??= new Promise<void>((resolve) => {
       this.closing = true;
       for (const lifetime of this.live) lifetime.end();
+      this.responses.close();
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
@@ -129,6 +133,7 @@ export class MockServerEngine {
       defaults: this.defaults,
       requestId,
       cutByServer: () => closing.cut(),
+      responses: this.responses,
       ...received,
       path,
     };

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Defaults } from './defaults';
 import type { ResponseLifetime } from './lifetime';
 import type { ReceivedBody } from './request-body';
+import type { ResponseStore } from './responses-store';
 import type { Selection } from './selection';
 
 /**
@@ -23,6 +24,8 @@ export interface RequestContext extends ReceivedBody {
   requestId: string;
   /** Destroys the socket as a fault (so `closed` reports `byClient: false`). */
   cutByServer(): void;
+  /** The server's stored Responses API responses. */
+  responses: ResponseStore;
   /** The path, without the query. */
   path: string;
 }

@@ -1,5 +1,5 @@
 // Answering one request of the mock server: its route, its key and its refusing faults first,
-// then the model list or a chat answer (streamed or JSON).
+// then the model list, a chat answer (streamed or JSON) or a Responses API route.
 import { ApiError, errorForStatus, invalidRequest, type ApiErrorObject } from './api-errors';
 import { MOCK_CREATED, planAnswer } from './answers';
 import { dialectOf } from './dialects';
@@ -8,13 +8,20 @@ import { sendError, sendJson, header } from './http';
 import { jsonAnswer } from './json-answer';
 import type { RequestContext } from './request-context';
 import { streamAnswer } from './stream-answer';
-import { validateChatBody, type ChatBody } from './validate';
+import { respondResponses } from './respond-responses';
+import { validateChatBody } from './validate';
 
-/** The routes and their one method. */
-const ROUTES: Record<string, string> = {
-  '/v1/chat/completions': 'POST',
-  '/v1/models': 'GET',
-};
+/** The routes (a path pattern each) and their one method. */
+const ROUTES: readonly [RegExp, string][] = [
+  [/^\/v1\/chat\/completions$/, 'POST'],
+  [/^\/v1\/models$/, 'GET'],
+  [/^\/v1\/responses$/, 'POST'],
+  [/^\/v1\/responses\/[^/]+$/, 'GET'],
+  [/^\/v1\/responses\/[^/]+\/cancel$/, 'POST'],
+];
+
+/** The method of a route; `undefined` for an unknown path. */
+const methodOf = (path: string) => ROUTES.find(([pattern]) => pattern.test(path))?.[1];
 
 /** The response headers of a `status:CODE` fault. */
 function retryHeaders(fault: Extract<Fault, { kind: 'status' }>): Record<string, string> {
@@ -53,7 +60,7 @@ function keyProblem({ req, selection, defaults }: RequestContext): ApiErrorObjec
  */
 function refusalOf(context: RequestContext): ApiError | undefined {
   const { req, selection, path } = context;
-  const method = ROUTES[path];
+  const method = methodOf(path);
   if (method === undefined) {
     return new ApiError(404, invalidRequest(`Invalid URL (${req.method} ${path})`, null));
   }
@@ -78,8 +85,8 @@ function refusalOf(context: RequestContext): ApiError | undefined {
   return undefined;
 }
 
-/** The chat request in the body, or the error that refuses it (413, or 400 naming the field). */
-function chatBodyOf(context: RequestContext): ChatBody | ApiError {
+/** The request in the body, or the error that refuses it (413, or 400 naming the field). */
+function bodyOf<T>(context: RequestContext, validate: (body: unknown) => T): T | ApiError {
   if (context.tooLarge)
     return new ApiError(413, invalidRequest('The request body is too large.', null));
   if (!context.bodyIsJson) {
@@ -92,7 +99,7 @@ function chatBodyOf(context: RequestContext): ChatBody | ApiError {
     );
   }
   try {
-    return validateChatBody(context.body);
+    return validate(context.body);
   } catch (error) {
     if (error instanceof ApiError) return error;
     throw error;
@@ -119,7 +126,8 @@ function sendModels({ res, defaults, requestId }: RequestContext): void {
 
 /**
  * Answers one request whose body has arrived: after any `slow-headers` wait, an error when it is
- * refused, else the model list or the chat answer, streamed when the body asks for a stream.
+ * refused, else the model list, the chat answer (streamed when the body asks for a stream) or
+ * the Responses API routes (respond-responses.ts).
  *
  * @example
  * ```ts
@@ -138,7 +146,11 @@ export async function respond(context: RequestContext): Promise<void> {
   if (refusal) return fail(refusal);
   if (context.path === '/v1/models') return sendModels(context);
 
-  const body = chatBodyOf(context);
+  if (context.path.startsWith('/v1/responses')) {
+    return respondResponses(context, (validate) => bodyOf(context, validate));
+  }
+
+  const body = bodyOf(context, validateChatBody);
   if (body instanceof ApiError) return fail(body);
   const answer = planAnswer(body);
   const dialect = dialectOf(selection.dialect);

@@ -15,8 +15,12 @@ const urlHost = (host: string) => {
  * injected faults. It records every request and connection, so tests can assert what the client
  * sent and when it hung up.
  *
- * Routes: `POST /v1/chat/completions` (streaming with `stream: true`, else one JSON completion)
- * and `GET /v1/models`. Errors are OpenAI-style JSON: 400 `invalid_request_error` naming the
+ * Routes: `POST /v1/chat/completions` (streaming with `stream: true`, else one JSON completion),
+ * `GET /v1/models`, and OpenAI's Responses API: `POST /v1/responses` (typed SSE events with
+ * `sequence_number`, else one Response object; `background: true` keeps generating after the
+ * client leaves), `GET /v1/responses/{id}` (the Response as it stands; with
+ * `?stream=true&starting_after=N` a background response's events after N, then the live ones)
+ * and `POST /v1/responses/{id}/cancel` (background only). The last 100 responses are kept. Errors are OpenAI-style JSON: 400 `invalid_request_error` naming the
  * `param` (invalid JSON, missing `model`, missing or empty `messages`, ...), 401
  * `invalid_api_key`, 404 for unknown routes, 405 for a wrong method.
  *

@@ -14,8 +14,13 @@ import { KEEPALIVE_INTERVAL_MS, scriptStream, type StreamScript } from './stream
  * full. With `cutAfterLast`, the socket is destroyed once the last frame has been handed to the
  * OS. Resolves with `false` when the response ended first (the client left, or the server
  * closed).
+ *
+ * @example
+ * ```ts
+ * if (await writeFrames(context, script.frames, pacing, false)) endStream(context, script);
+ * ```
  */
-async function writeFrames(
+export async function writeFrames(
   context: RequestContext,
   frames: readonly SseFrame[],
   pacing: FramePacing,
@@ -34,8 +39,15 @@ async function writeFrames(
   return true;
 }
 
-/** Ends a stream whose frames have all been written, the way its script says. */
-function endStream(context: RequestContext, script: StreamScript): void {
+/**
+ * Ends a stream whose frames have all been written, the way its script says.
+ *
+ * @example
+ * ```ts
+ * endStream(context, { frames: [], ending: 'keepalive' }); // a comment every 100 ms from now
+ * ```
+ */
+export function endStream(context: RequestContext, script: StreamScript): void {
   const { res, lifetime } = context;
   switch (script.ending) {
     case 'end':

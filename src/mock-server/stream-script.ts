@@ -42,6 +42,22 @@ export interface StreamScript {
  */
 export type ErrorFramesOf = (fault: ErrorFault) => SseFrame[];
 
+/**
+ * The frames `malformed-json` and `oversized-event` insert, in the shape of the API being
+ * streamed (chat chunks by default).
+ *
+ * @example
+ * ```ts
+ * const shapes: InsertShapes = { malformed: brokenEvent, oversized: (bytes) => paddingEvent(bytes) };
+ * ```
+ */
+export interface InsertShapes {
+  /** A frame whose JSON breaks off mid-string (the event itself is complete). */
+  malformed: SseFrame;
+  /** A valid event over `bytes` long that carries no output. */
+  oversized(bytes: number): SseFrame;
+}
+
 /** Where the stream stops, how it ends, and the frames that close it. */
 interface Cut {
   at: number;
@@ -66,6 +82,8 @@ const oversizedFrame = (bytes: number): SseFrame => ({
   tokens: false,
 });
 
+const CHAT_SHAPES: InsertShapes = { malformed: MALFORMED_FRAME, oversized: oversizedFrame };
+
 /**
  * The engine of {@link scriptStream}: positions in one dialect's frames ("after N token
  * chunks", "after the first data event"), the frames faults insert at them, and the earliest cut
@@ -79,7 +97,10 @@ export class StreamScriptBuilder {
   private readonly inserts = new Map<number, SseFrame[]>();
   private cut: Cut | undefined;
 
-  constructor(private readonly frames: readonly SseFrame[]) {
+  constructor(
+    private readonly frames: readonly SseFrame[],
+    private readonly shapes: InsertShapes = CHAT_SHAPES,
+  ) {
     frames.forEach((frame, i) => {
       if (frame.tokens) this.tokenEnds.push(i + 1);
     });
@@ -99,9 +120,9 @@ export class StreamScriptBuilder {
       case 'stall':
         return this.cutAt(this.afterFirstData, fault.keepAlive ? 'keepalive' : 'stall');
       case 'malformed-json':
-        return this.insert(this.afterTokens(fault.after), MALFORMED_FRAME);
+        return this.insert(this.afterTokens(fault.after), this.shapes.malformed);
       case 'oversized-event':
-        return this.insert(this.afterFirstData, oversizedFrame(fault.bytes));
+        return this.insert(this.afterFirstData, this.shapes.oversized(fault.bytes));
       default:
         return;
     }
@@ -144,6 +165,7 @@ export class StreamScriptBuilder {
  * Applies the stream faults to a dialect's frames: inserts broken or oversized events, and cuts
  * the stream where the first ending fault (`error-before`, `error-after`, `disconnect-after`,
  * `stall`) says. Faults that do not shape a stream (`status`, `slow-headers`) are ignored here.
+ * `shapes` gives the inserted frames another API's shape (default: chat chunks).
  *
  * @example
  * ```ts
@@ -155,8 +177,9 @@ export function scriptStream(
   frames: readonly SseFrame[],
   faults: readonly Fault[],
   errorFramesOf: ErrorFramesOf,
+  shapes?: InsertShapes,
 ): StreamScript {
-  const builder = new StreamScriptBuilder(frames);
+  const builder = new StreamScriptBuilder(frames, shapes);
   for (const fault of faults) builder.apply(fault, errorFramesOf);
   return builder.script();
 }
