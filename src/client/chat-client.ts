@@ -243,10 +243,12 @@ export function buildChatClient(
     const retry = layeredConfig(perRequest.retry, options.retry, {});
     const timeout = layeredConfig(perRequest.timeout, options.timeout, DEFAULT_TIMEOUT);
     return resumeInBackground(first, {
+      // Each resume is one attempt: the resuming loop counts them against the retry limit.
       resume: (id, after) =>
         run(
           {
             ...perRequest,
+            retry: false,
             query: { ...perRequest.query, stream: 'true', starting_after: String(after) },
           },
           `responses/${encodeURIComponent(id)}`,
@@ -269,6 +271,8 @@ export function buildChatClient(
           false,
         ),
       maxResumes: retry ? (retry.maxRetries ?? 2) : 0,
+      baseDelay: (retry ? retry.baseDelay : undefined) ?? 500,
+      maxDelay: (retry ? retry.maxDelay : undefined) ?? 8000,
       scheduler: schedulerOf(timeout),
     });
   };

@@ -1,6 +1,6 @@
 import { Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
-import { RxChatError } from '../errors';
+import { isRetryableStatus, RxChatError } from '../errors';
 
 /** What {@link resumeInBackground} needs from the client. */
 export interface BackgroundSettings {
@@ -10,24 +10,31 @@ export interface BackgroundSettings {
   cancel(id: string): Observable<unknown>;
   /** How many times a cut stream may resume. */
   maxResumes: number;
+  /** The wait before the first resume, doubling for each next one, up to `maxDelay`. */
+  baseDelay: number;
+  maxDelay: number;
   scheduler: SchedulerLike;
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
 
-/** Errors that cut the stream while the response goes on running on the server. */
+/**
+ * Errors that cut the stream while the response goes on running on the server (a resume that
+ * meets a busy server, 429 or 5xx, is one more cut).
+ */
 const isCut = (error: unknown) =>
   RxChatError.isInstance(error) &&
   (error.code === 'connection_error' ||
     error.code === 'truncated' ||
-    (error.code === 'timeout' && error.phase !== 'total'));
+    (error.code === 'timeout' && error.phase !== 'total') ||
+    (error.code === 'http_error' && error.status !== undefined && isRetryableStatus(error.status)));
 
 /**
  * A background response's stream (`background: true`), kept whole across cuts: when the stream
  * fails with a cut (`connection_error`, `truncated`, or a timeout other than `total`) after the
  * server named the response and numbered some events, it resumes with `GET
  * /responses/{id}?stream=true&starting_after=N` from the last `sequence_number` received, up to
- * `maxResumes` times (a second after the first cut, doubling), dropping any event it already
+ * `maxResumes` times (waits as retries back off, without jitter), dropping any event it already
  * passed on. Nothing is repeated and nothing lost. Unsubscribing before the stream ended sends
  * `POST /responses/{id}/cancel` (once the id is known), without waiting for its answer.
  */
@@ -59,7 +66,7 @@ export function resumeInBackground(
       },
       error(error: unknown) {
         if (!ended && id && last >= 0 && resumes < settings.maxResumes && isCut(error)) {
-          const wait = 1000 * 2 ** resumes;
+          const wait = Math.min(settings.maxDelay, settings.baseDelay * 2 ** resumes);
           resumes++;
           current = timer(wait, settings.scheduler).subscribe(() => {
             current = settings.resume(id, last).subscribe(observer);
