@@ -58,10 +58,12 @@ export { parseResponseEvents } from './responses/parse-response-events';
 export type {
   ResponseContentPart,
   ResponseInputItem,
+  ResponseInputPart,
   ResponseObject,
   ResponseOutputItem,
   ResponsesRequest,
   ResponseStreamEvent,
+  ResponseTool,
   ResponseUsage,
 } from './responses/types';
 

@@ -172,6 +172,22 @@ export interface ResponseStreamEvent {
   [key: string]: unknown;
 }
 
+/** A typed part of an input message: `input_text`, `input_image`, `input_file`, `output_text`, … */
+export interface ResponseInputPart {
+  /** The part's kind. */
+  type: string;
+  /** The kind's fields (`text`, `image_url`, `file_id`, …), sent as given. */
+  [key: string]: unknown;
+}
+
+/** A tool of a Responses request: `{ type: 'function', name, parameters }`, or a hosted tool. */
+export interface ResponseTool {
+  /** `'function'`, `'custom'`, `'web_search'`, `'file_search'`, `'mcp'`, … */
+  type: string;
+  /** The kind's fields (`name`, `description`, `parameters`, `strict`, …), sent as given. */
+  [key: string]: unknown;
+}
+
 /** An input item of a Responses request: a message, a tool's output, or any other item kind. */
 export interface ResponseInputItem {
   /** `'message'` (may be left out for messages), `'function_call_output'`, `'function_call'`, … */
@@ -179,7 +195,7 @@ export interface ResponseInputItem {
   /** Messages: `'user'`, `'assistant'`, `'system'`, `'developer'`. */
   role?: string;
   /** Messages: the text, or typed parts (`input_text`, `input_image`, `output_text`, …). */
-  content?: string | Array<{ type: string; [key: string]: unknown }>;
+  content?: string | ResponseInputPart[];
   /** `function_call_output` (and `function_call`) items: the call they belong to. */
   call_id?: string;
   /** `function_call_output` items: the tool's result, as text. */
@@ -200,15 +216,27 @@ export interface ResponsesRequest {
   /** System (developer) instructions for this response. */
   instructions?: string | null;
   /** Tools the model may call: `{ type: 'function', name, parameters }`, hosted tools, … */
-  tools?: Array<{ type: string; [key: string]: unknown }>;
+  tools?: ResponseTool[];
   /** `'auto'`, `'none'`, `'required'` or a specific tool. */
   tool_choice?: unknown;
   /** The most tokens the response may generate (reasoning included). */
   max_output_tokens?: number | null;
   /** Reasoning settings: `{ effort, summary }`. */
-  reasoning?: { effort?: string | null; summary?: string | null; [key: string]: unknown } | null;
+  reasoning?: {
+    /** `'minimal'`, `'low'`, `'medium'`, `'high'`. */
+    effort?: string | null;
+    /** `'auto'`, `'concise'`, `'detailed'`: ask for a reasoning summary. */
+    summary?: string | null;
+    /** Other reasoning settings, sent as given. */
+    [key: string]: unknown;
+  } | null;
   /** Text output settings: `{ format: { type: 'json_schema', … } }`, `verbosity`. */
-  text?: { format?: unknown; [key: string]: unknown } | null;
+  text?: {
+    /** `{ type: 'text' }`, `{ type: 'json_object' }` or `{ type: 'json_schema', name, schema, strict }`. */
+    format?: unknown;
+    /** Other text settings (`verbosity`), sent as given. */
+    [key: string]: unknown;
+  } | null;
   /** Continues the conversation of a stored response. */
   previous_response_id?: string | null;
   /** Whether the server keeps the response (needed for `previous_response_id` and background). */

@@ -14,7 +14,7 @@ export type { ChunkOptions, TextChunksOptions, ToolCallChunksOptions } from './f
 export { chunkEvent, responseEvent, sseValues, textEvent, usageEvent } from './events';
 
 export { makeResponseEvents, makeResponseUsage, responsesValues, responsesWire } from './responses';
-export type { ResponseEventsOptions } from './responses';
+export type { ResponseCallOptions, ResponseErrorOptions, ResponseEventsOptions } from './responses';
 
 export { createTestScheduler, runMarbles, strictDeepEqual, stripErrors } from './run';
 export type { DeepEqual, RunHelpers } from './run';

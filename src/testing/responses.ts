@@ -1,6 +1,24 @@
 import type { ResponseOutputItem, ResponseStreamEvent, ResponseUsage } from '../responses/types';
 import { sseEvent } from './wire';
 
+/** A function call of {@link ResponseEventsOptions.calls}. */
+export interface ResponseCallOptions {
+  /** The function's name. */
+  name: string;
+  /** The call id the tool's answer quotes. Default `call_<output index>`. */
+  callId?: string;
+  /** The arguments text as its deltas. */
+  arguments: readonly string[];
+}
+
+/** The error of a `failed` end ({@link ResponseEventsOptions.error}). */
+export interface ResponseErrorOptions {
+  /** The provider's error code, e.g. `'server_error'`. */
+  code: string;
+  /** The provider's message. */
+  message: string;
+}
+
 /** Options of {@link makeResponseEvents}: what the answer holds and how the stream ends. */
 export interface ResponseEventsOptions {
   /** The response id. Default `'resp_1'`. */
@@ -14,7 +32,7 @@ export interface ResponseEventsOptions {
   /** The answer text as its deltas (a message item). Default `['Hel', 'lo']`; `[]` for none. */
   text?: readonly string[];
   /** Function calls, each with its arguments as deltas (after the message). */
-  calls?: readonly { name: string; callId?: string; arguments: readonly string[] }[];
+  calls?: readonly ResponseCallOptions[];
   /** The usage on the terminal event. Default 10 input and 5 output tokens. */
   usage?: ResponseUsage | null;
   /**
@@ -26,7 +44,7 @@ export interface ResponseEventsOptions {
   /** The reason of an `incomplete` end. */
   incompleteReason?: string;
   /** The error of a `failed` end. Default `{ code: 'server_error', message: 'The model failed' }`. */
-  error?: { code: string; message: string };
+  error?: ResponseErrorOptions;
   /** Adds `response.queued` after `response.created` (background mode). */
   queued?: boolean;
 }
