@@ -1,5 +1,5 @@
 /**
- * rxchat/schemas: the zod schemas of the chunks rxchat reads, for those who want to validate
+ * rxchat/schemas: the zod schemas of the chunks (and Responses API events) rxchat reads, for those who want to validate
  * with zod themselves (a chunk kept from a stream, a recorded fixture) or build on them. The
  * core (`rxchat`) validates by hand and carries no zod, so a browser bundle that does not import
  * this entry has none; the types `ChatCompletionChunk`, `Usage`, … that `rxchat` exports are
@@ -25,3 +25,11 @@ export {
   toolCallDeltaSchema,
   usageSchema,
 } from './chunks/schema';
+
+export {
+  responseContentPartSchema,
+  responseObjectSchema,
+  responseOutputItemSchema,
+  responseStreamEventSchema,
+  responseUsageSchema,
+} from './responses/schema';

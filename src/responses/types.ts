@@ -89,7 +89,7 @@ export interface ResponseObject {
   /** Why it failed (`response.failed`). */
   error?: {
     /** The provider's error code (`server_error`, `rate_limit_exceeded`, …). */
-    code?: string | null;
+    code?: string | number | null;
     /** The provider's message. */
     message?: string | null;
     /** Other fields, kept untyped. */
