@@ -127,7 +127,7 @@ describe('the layout of src/', () => {
     for (const entry of ['index', 'node', 'testing/index', 'mock-server/index', 'angular/index']) {
       expect([entry, withZod(entry)]).toEqual([entry, []]);
     }
-    expect(withZod('schemas')).toEqual(['chunks/schema']);
+    expect(withZod('schemas')).toEqual(['chunks/schema', 'responses/schema']);
   });
 
   it('finds a circle when there is one', () => {
