@@ -16,6 +16,30 @@ import type { ResponseContentPart, ResponseOutputItem, ResponseStreamEvent } fro
 
 type Stream = 'content' | 'reasoning' | 'refusal';
 
+/**
+ * The text events: which stream, the key prefix of their parts, the field that numbers the part,
+ * the field that holds the text, and whether it is a delta (else a part's whole text).
+ */
+const TEXT_EVENTS: ReadonlyMap<
+  string,
+  readonly [
+    Stream,
+    string,
+    'content_index' | 'summary_index',
+    'delta' | 'text' | 'refusal',
+    boolean,
+  ]
+> = new Map([
+  ['response.output_text.delta', ['content', 'c', 'content_index', 'delta', true]],
+  ['response.output_text.done', ['content', 'c', 'content_index', 'text', false]],
+  ['response.refusal.delta', ['refusal', 'f', 'content_index', 'delta', true]],
+  ['response.refusal.done', ['refusal', 'f', 'content_index', 'refusal', false]],
+  ['response.reasoning_summary_text.delta', ['reasoning', 's', 'summary_index', 'delta', true]],
+  ['response.reasoning_summary_text.done', ['reasoning', 's', 'summary_index', 'text', false]],
+  ['response.reasoning_text.delta', ['reasoning', 'r', 'content_index', 'delta', true]],
+  ['response.reasoning_text.done', ['reasoning', 'r', 'content_index', 'text', false]],
+]);
+
 /** The per-stream state of which parts showed text; one per operator subscription. */
 export class ResponseTexts {
   /** What the last event read added to the answer text. */
@@ -26,7 +50,7 @@ export class ResponseTexts {
   refusal = '';
   /** Keys of the parts that showed some text (`c3:0`, `c#msg_1:0`, …). */
   private readonly seen = new Set<string>();
-  /** The key of the last delta's part: the next delta of the same part skips the lookups. */
+  /** The last delta's part: the next delta of the same part skips the lookups. */
   private lastDelta = '';
   private lastDeltaIndex: unknown = undefined;
   private lastDeltaPart: unknown = undefined;
@@ -36,70 +60,23 @@ export class ResponseTexts {
   /** Reads one event: afterwards, `content`, `reasoning` and `refusal` hold what it added. */
   read(event: ResponseStreamEvent): void {
     this.content = this.reasoning = this.refusal = '';
-    switch (event.type) {
-      case 'response.output_text.delta':
-        return this.streamed('content', 'c', event, event.content_index, event.delta);
-      case 'response.output_text.done':
-        return this.whole(
-          'content',
-          'c',
-          event.output_index,
-          event.item_id,
-          event.content_index,
-          event.text,
-        );
-      case 'response.refusal.delta':
-        return this.streamed('refusal', 'f', event, event.content_index, event.delta);
-      case 'response.refusal.done':
-        return this.whole(
-          'refusal',
-          'f',
-          event.output_index,
-          event.item_id,
-          event.content_index,
-          event.refusal,
-        );
-      case 'response.content_part.done':
-        return this.part(event.part, event.output_index, event.item_id, event.content_index);
-      case 'response.reasoning_summary_text.delta':
-        return this.streamed('reasoning', 's', event, event.summary_index, event.delta);
-      case 'response.reasoning_summary_text.done':
-        return this.whole(
-          'reasoning',
-          's',
-          event.output_index,
-          event.item_id,
-          event.summary_index,
-          event.text,
-        );
-      case 'response.reasoning_summary_part.done':
-        return this.whole(
-          'reasoning',
-          's',
-          event.output_index,
-          event.item_id,
-          event.summary_index,
-          event.part?.text,
-        );
-      case 'response.reasoning_text.delta':
-        return this.streamed('reasoning', 'r', event, event.content_index, event.delta);
-      case 'response.reasoning_text.done':
-        return this.whole(
-          'reasoning',
-          'r',
-          event.output_index,
-          event.item_id,
-          event.content_index,
-          event.text,
-        );
-      case 'response.output_item.done':
-        return this.item(event.item, event.output_index);
-      case 'response.completed':
-      case 'response.incomplete': {
-        const output = event.response?.output;
-        if (output) for (let i = 0; i < output.length; i++) this.item(output[i], i);
-        return;
-      }
+    const type = event.type;
+    const rule = TEXT_EVENTS.get(type);
+    if (rule) {
+      const [stream, prefix, partField, textField, isDelta] = rule;
+      const part = event[partField];
+      if (isDelta) this.streamed(stream, prefix, event, part, event.delta);
+      else this.whole(stream, prefix, event.output_index, event.item_id, part, event[textField]);
+    } else if (type === 'response.content_part.done') {
+      this.part(event.part, event.output_index, event.item_id, event.content_index);
+    } else if (type === 'response.reasoning_summary_part.done') {
+      const at = event.summary_index;
+      this.whole('reasoning', 's', event.output_index, event.item_id, at, event.part?.text);
+    } else if (type === 'response.output_item.done') {
+      this.item(event.item, event.output_index);
+    } else if (type === 'response.completed' || type === 'response.incomplete') {
+      const output = event.response?.output;
+      if (output) for (let i = 0; i < output.length; i++) this.item(output[i], i);
     }
   }
 
