@@ -74,6 +74,19 @@ export function responsesRequestIssues(request: unknown, max = 5): string[] {
       });
     }
   }
+  const { tool_choice: choice, metadata, text } = request;
+  if (choice !== undefined && choice !== null && typeof choice !== 'string' && !isRecord(choice)) {
+    add('tool_choice', `expected string or object, received ${kindOf(choice)}`);
+  }
+  if (isRecord(metadata)) {
+    for (const [key, value] of Object.entries(metadata)) {
+      if (typeof value !== 'string')
+        add(`metadata.${key}`, `expected string, received ${kindOf(value)}`);
+    }
+  }
+  if (isRecord(text) && text.format != null && !isRecord(text.format)) {
+    add('text.format', `expected object, received ${kindOf(text.format)}`);
+  }
   for (const [field, rule] of RULES) {
     const v = request[field];
     if (v === undefined || v === null) continue;

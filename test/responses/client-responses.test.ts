@@ -262,3 +262,58 @@ describe('client.responses() in background mode', () => {
 
 // Keep the event type referenced for readers of the fixtures above.
 export type { ResponseStreamEvent };
+
+describe('client.responses() request checks and secrets', () => {
+  it('names every problem of a bad request before sending', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const transport = createMockTransport({ cold }, []);
+      const client = createChatClient({ baseURL: 'http://test/v1', transport });
+      const bad = {
+        model: '',
+        input: 5,
+        tool_choice: 3,
+        metadata: { a: 1 },
+        max_output_tokens: 0,
+      } as never;
+      expectObservable(client.responses(bad)).toBe(
+        '#',
+        undefined,
+        expect.objectContaining({
+          code: 'validation_error',
+          message:
+            'Invalid Responses request: model: must not be empty; input: expected string or array, received number; ' +
+            'tool_choice: expected string or object, received number; metadata.a: expected string, received number; ' +
+            'max_output_tokens: expected an integer ≥ 1, received 0',
+        }),
+      );
+      expect(transport.requests).toHaveLength(0);
+    });
+  });
+
+  it('keeps the API key out of errors, as stream() does', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const transport = createMockTransport({ cold }, [
+        {
+          status: 401,
+          responseHeaders: { 'content-type': 'application/json' },
+          body: '(e|)',
+          values: { e: '{"error":{"message":"Incorrect API key provided: sk-secret-777"}}' },
+        },
+      ]);
+      const client = createChatClient({
+        baseURL: 'http://test/v1',
+        apiKey: 'sk-secret-777',
+        transport,
+      });
+      expectObservable(client.responses(request)).toBe(
+        '(R#)',
+        { R: expect.objectContaining({ type: 'response', status: 401 }) },
+        expect.objectContaining({
+          code: 'http_error',
+          status: 401,
+          message: expect.not.stringContaining('sk-secret-777'),
+        }),
+      );
+    });
+  });
+});
