@@ -10,6 +10,11 @@ export type ChatFormat = 'text' | 'json' | 'ndjson';
 
 const FORMATS: readonly string[] = ['text', 'json', 'ndjson'] satisfies ChatFormat[];
 
+/** `--api`: Chat Completions (`POST /chat/completions`) or the Responses API (`POST /responses`). */
+export type ChatApi = 'chat' | 'responses';
+
+const APIS: readonly string[] = ['chat', 'responses'] satisfies ChatApi[];
+
 /**
  * What standard input is: a terminal (read only for an explicit `-`), piped (a pipe, a socket
  * or a file: read, it may hold the prompt or the material), or nothing to read (`/dev/null` or
@@ -31,7 +36,12 @@ export interface ChatInput {
 
 /** What `rxchat chat` was asked to do. An empty `request.model` means "the default". */
 export interface ChatCommand {
+  /**
+   * The request as Chat Completions takes it. With `api: 'responses'` it is sent as its
+   * Responses counterpart (`toResponsesRequest`): one command line, two wire formats.
+   */
   request: ChatRequest;
+  api: ChatApi;
   format: ChatFormat;
   /** The endpoint: `--base-url`, else `$OPENAI_BASE_URL`; none means the mock server. */
   baseURL: string | undefined;
@@ -59,6 +69,8 @@ export async function parseChatCommand(argv: string[], input: ChatInput): Promis
   if (!FORMATS.includes(format)) {
     throw new UsageError(`--format must be text, json or ndjson, not ${format}`);
   }
+  const api = last(args, 'api') ?? 'chat';
+  if (!APIS.includes(api)) throw new UsageError(`--api must be chat or responses, not ${api}`);
   const model = last(args, 'model');
   if (model !== undefined && model.trim() === '') throw new UsageError('--model needs a name');
   const headers = headersOf(args.flags.get('header') ?? []);
@@ -86,6 +98,7 @@ export async function parseChatCommand(argv: string[], input: ChatInput): Promis
       : undefined;
   return {
     request,
+    api: api as ChatApi,
     format: format as ChatFormat,
     baseURL,
     apiKey: apiKeyVariable && input.env[apiKeyVariable],

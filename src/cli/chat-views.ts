@@ -64,20 +64,7 @@ export function chatViews(format: ChatFormat): OperatorFunction<ChatStreamEvent,
   return connect((events) =>
     mergeViews(events, [
       ...formatViews(format, events),
-      events.pipe(
-        mergeMap((event) => (event.type === 'chunk' ? (event.chunk.choices ?? []) : [])),
-        mergeMap((choice): ChatView[] =>
-          typeof choice.finish_reason === 'string' && choice.finish_reason !== ''
-            ? [
-                {
-                  type: 'finish',
-                  index: typeof choice.index === 'number' ? choice.index : 0,
-                  reason: choice.finish_reason,
-                },
-              ]
-            : [],
-        ),
-      ),
+      events.pipe(mergeMap(finishViews)),
       events.pipe(
         usage(),
         map((reported): ChatView => ({ type: 'usage', usage: reported })),
@@ -126,6 +113,41 @@ function formatViews(format: ChatFormat, events: Observable<ChatStreamEvent>) {
       ];
   }
 }
+
+/**
+ * The finish reasons an event tells: a chat chunk's, per choice; a Responses stream's terminal
+ * event's, for its one answer (choice 0). Only the reasons that cut an answer matter to the
+ * printer, so `response.completed` (`stop` or `tool_calls`) says nothing here.
+ */
+function finishViews(event: ChatStreamEvent): ChatView[] {
+  if (event.type === 'responses') {
+    const reason = event.event.response?.incomplete_details?.reason;
+    if (event.event.type !== 'response.incomplete' || typeof reason !== 'string') return [];
+    return [{ type: 'finish', index: 0, reason: INCOMPLETE_REASONS.get(reason) ?? reason }];
+  }
+  if (event.type !== 'chunk') return [];
+  return (event.chunk.choices ?? []).flatMap((choice): ChatView[] =>
+    typeof choice.finish_reason === 'string' && choice.finish_reason !== ''
+      ? [
+          {
+            type: 'finish',
+            index: typeof choice.index === 'number' ? choice.index : 0,
+            reason: choice.finish_reason,
+          },
+        ]
+      : [],
+  );
+}
+
+/**
+ * `incomplete_details.reason` under its chat name, as `finalCompletion()` names it, so the cut
+ * line reads the same for both APIs.
+ */
+const INCOMPLETE_REASONS: ReadonlyMap<string, string> = new Map([
+  ['max_output_tokens', 'length'],
+  ['max_tokens', 'length'],
+  ['content_filter', 'content_filter'],
+]);
 
 /**
  * Merges the views of one stream so that each of them sees its end. A failure reaches every

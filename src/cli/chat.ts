@@ -4,6 +4,7 @@ import { createChatClient, type ChatStreamEvent } from '../node';
 import type { ChatCommand, ChatFormat } from './chat-command';
 import { ChatPrinter } from './chat-printer';
 import { chatViews } from './chat-views';
+import { toResponsesRequest } from './responses-request';
 import type { Terminal } from './terminal';
 
 /** Where `rxchat chat` writes and what it hooks into, so tests can run it in-process too. */
@@ -23,7 +24,8 @@ export interface ChatIo {
  * the answer to stdout as it arrives (reasoning dimmed on stderr, tool calls printed when
  * complete), then the usage line on stderr. Ctrl-C closes the connection at once and exits
  * 130; a second Ctrl-C exits without waiting for anything. With no endpoint configured, the
- * built-in mock server answers, and the API key (if any) is sent nowhere.
+ * built-in mock server answers, and the API key (if any) is sent nowhere. `--api responses`
+ * sends the same request to the Responses API and prints its answer the same way.
  */
 export async function runChat(command: ChatCommand, io: ChatIo): Promise<number> {
   const server = command.baseURL ? undefined : await io.startMockServer();
@@ -38,7 +40,13 @@ export async function runChat(command: ChatCommand, io: ChatIo): Promise<number>
     });
     const model =
       command.request.model || io.env.RXCHAT_MODEL || (server ? 'mock-1' : 'gpt-4o-mini');
-    const events = client.stream({ ...command.request, model }, { headers: command.headers });
+    const request = { ...command.request, model };
+    const options = { headers: command.headers };
+    // Both APIs give the same events to the same operators: only the request differs.
+    const events =
+      command.api === 'responses'
+        ? client.responses(toResponsesRequest(request), options)
+        : client.stream(request, options);
     return await printChat(events, command.format, io);
   } finally {
     await server?.close();

@@ -1,13 +1,7 @@
 import { catchError, firstValueFrom, map, of } from 'rxjs';
-import {
-  decodeSse,
-  finalCompletion,
-  parseChunks,
-  RxChatError,
-  type ChatCompletion,
-  type RxChatErrorCode,
-} from '../node';
-import { parseArgs } from './args';
+import { finalCompletion, RxChatError, type ChatCompletion, type RxChatErrorCode } from '../node';
+import { last, parseArgs } from './args';
+import { INSPECT_PROTOCOLS, readRecording, type InspectProtocol } from './inspect-protocol';
 import { readBytes } from './read-stream';
 import { toolCallText } from './tool-call-text';
 import { INSPECT_OPTIONS } from './usage';
@@ -25,17 +19,29 @@ export interface InspectResult {
   ok: boolean;
   completion: ChatCompletion | null;
   error: { code: InspectErrorCode; message: string } | null;
+  /**
+   * `'responses'` for a Responses API recording. Absent for chat, so the line of a chat
+   * recording is what it was before `inspect` read the Responses API.
+   */
+  protocol?: 'responses';
 }
 
-/** Runs one recorded SSE transcript through the same pipeline a live stream uses. */
-export function inspectFile(file: string): Promise<InspectResult> {
+/**
+ * Runs one recorded transcript (an SSE body, or a whole JSON body) through the same pipeline a
+ * live stream uses: `parseChunks()` for chat, `parseResponseEvents()` for the Responses API,
+ * as `protocol` says or, without it, as the file's first telling event says (chat when none
+ * does).
+ */
+export function inspectFile(file: string, protocol?: InspectProtocol): Promise<InspectResult> {
+  let read: InspectProtocol = protocol ?? 'chat';
+  const tagged = (result: InspectResult): InspectResult =>
+    read === 'responses' ? { ...result, protocol: 'responses' } : result;
   return firstValueFrom(
     readBytes(file).pipe(
-      decodeSse(),
-      parseChunks(),
+      readRecording(protocol, (decided) => (read = decided)),
       finalCompletion(),
-      map((completion): InspectResult => ({ file, ok: true, completion, error: null })),
-      catchError((error: unknown) => of(failure(file, error))),
+      map((completion): InspectResult => tagged({ file, ok: true, completion, error: null })),
+      catchError((error: unknown) => of(tagged(failure(file, error)))),
     ),
   );
 }
@@ -64,7 +70,9 @@ export function formatResult(result: InspectResult): string {
   const lines: string[] = [];
   const c = result.completion;
   const head = result.ok ? 'ok' : `FAILED ${result.error?.code}: ${result.error?.message}`;
-  lines.push(`${result.file}: ${head}`);
+  // Chat, the protocol `inspect` always read, goes unsaid: its report is as it was.
+  const where = result.protocol === 'responses' ? `${result.file} [responses]` : result.file;
+  lines.push(`${where}: ${head}`);
   if (c) {
     lines.push(`  id ${c.id || '(none)'}  model ${c.model || '(none)'}  created ${c.created}`);
     for (const choice of c.choices) {
@@ -99,15 +107,21 @@ function preview(text: string, max = 120): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…"`;
 }
 
-/** `rxchat inspect [--jsonl] FILE...`: exit code 0 only if every file succeeded. */
+/**
+ * `rxchat inspect [--jsonl] [--protocol P] FILE...`: exit code 0 only if every file succeeded.
+ */
 export async function runInspect(args: string[], out: (line: string) => void): Promise<number> {
   const parsed = parseArgs(args, INSPECT_OPTIONS);
   const jsonl = parsed.flags.has('jsonl');
+  const protocol = last(parsed, 'protocol');
+  if (protocol !== undefined && !(INSPECT_PROTOCOLS as readonly string[]).includes(protocol)) {
+    throw new UsageError(`--protocol must be chat or responses, not ${protocol}`);
+  }
   const files = parsed.positional;
   if (files.length === 0) throw new UsageError('give one or more files (- for stdin)');
   let allOk = true;
   for (const file of files) {
-    const result = await inspectFile(file);
+    const result = await inspectFile(file, protocol as InspectProtocol | undefined);
     allOk &&= result.ok;
     out(jsonl ? JSON.stringify(result) : formatResult(result));
   }

@@ -18,6 +18,7 @@ const COMMON: readonly OptionSpec[] = [
 
 export const CHAT_OPTIONS: readonly OptionSpec[] = [
   { name: 'model', short: 'm', value: true },
+  { name: 'api', value: true },
   { name: 'base-url', value: true },
   { name: 'system', short: 's', value: true },
   { name: 'header', short: 'H', value: true },
@@ -41,7 +42,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   ...COMMON,
 ];
 
-export const INSPECT_OPTIONS: readonly OptionSpec[] = [{ name: 'jsonl' }, ...COMMON];
+export const INSPECT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'jsonl' },
+  { name: 'protocol', value: true },
+  ...COMMON,
+];
 
 export const OPTIONS: Record<CommandName, readonly OptionSpec[]> = {
   chat: CHAT_OPTIONS,
@@ -51,6 +56,9 @@ export const OPTIONS: Record<CommandName, readonly OptionSpec[]> = {
 
 const CHAT_HELP = `rxchat chat [options] [--] [PROMPT...]   stream a chat completion
   -m, --model NAME         model (default $RXCHAT_MODEL, or gpt-4o-mini; mock-1 on the mock server)
+      --api API            chat (default: POST /chat/completions) or responses (POST /responses:
+                           the system message as instructions, the token limit as
+                           max_output_tokens; the output is the same)
       --base-url URL       API root, e.g. https://api.openai.com/v1 (default $OPENAI_BASE_URL)
   -s, --system TEXT        a system message first
   -H, --header K:V         an extra request header (repeatable), e.g. -H FC-Tag:cli
@@ -58,11 +66,13 @@ const CHAT_HELP = `rxchat chat [options] [--] [PROMPT...]   stream a chat comple
                            failure {"ok":false,"completion","error"}), ndjson (one event per line)
       --max-tokens N       max_tokens (N >= 1)
       --max-completion-tokens N
-                           max_completion_tokens (N >= 1; OpenAI's reasoning models require it)
+                           max_completion_tokens (N >= 1; OpenAI's reasoning models require it;
+                           with --api responses, max_output_tokens, as is --max-tokens)
       --temperature T      temperature (a number >= 0)
       --timeout MS         idle timeout between data events (default 600000; 0: none)
       --retries N          retries before any output (default 2)
-      --no-usage           do not send stream_options.include_usage
+      --no-usage           do not send stream_options.include_usage (chat only: a Responses
+                           stream always reports usage)
   -h, --help               this help
   -V, --version            the version of rxchat
   PROMPT is the words after the options; -- ends the options (for a prompt that starts with -).
@@ -86,11 +96,16 @@ const SERVE_HELP = `rxchat serve [options]   run the built-in OpenAI-compatible 
   -V, --version            the version of rxchat
   Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout; Ctrl-C stops it.`;
 
-const INSPECT_HELP = `rxchat inspect [--jsonl] [--] FILE...   run recorded SSE transcripts through the pipeline
-      --jsonl              one JSON line per file: {"file","ok","completion","error"}
+const INSPECT_HELP = `rxchat inspect [--jsonl] [--protocol P] [--] FILE...   run recorded transcripts through the pipeline
+      --jsonl              one JSON line per file: {"file","ok","completion","error"}, and
+                           "protocol":"responses" for a Responses API recording
+      --protocol P         read every file as chat (Chat Completions) or responses (the
+                           Responses API) instead of telling each file's protocol by its first
+                           event (a file it cannot tell is read as chat)
   -h, --help               this help
   -V, --version            the version of rxchat
-  - reads standard input. Exit code 0 only if every file succeeded.`;
+  - reads standard input. A whole JSON body (a non-streamed answer) is read too.
+  Exit code 0 only if every file succeeded.`;
 
 export const HELP: Record<CommandName, string> = {
   chat: CHAT_HELP,

@@ -2,7 +2,7 @@ import { concat, defer, from, lastValueFrom, Observable, throwError, toArray } f
 import { chatViews, type ChatView } from '../../src/cli/chat-views';
 import type { ChatFormat } from '../../src/cli/chat-command';
 import { RxChatError, type ChatStreamEvent } from '../../src/node';
-import { makeChunk, makeUsage } from '../../src/testing';
+import { makeChunk, makeResponseEvents, makeUsage } from '../../src/testing';
 
 // chatViews composes the public operators over one subscription; these run it in-process, with
 // no server: what each format shows, in which order, and what a failure leaves behind.
@@ -187,5 +187,53 @@ describe('chatViews', () => {
     const views = await lastValueFrom(from(answered).pipe(chatViews('ndjson'), toArray()));
     expect(views.filter((view) => view.type === 'event')).toHaveLength(answered.length);
     expect(views.at(-1)).toEqual({ type: 'usage', usage });
+  });
+});
+
+describe('chatViews of a Responses stream', () => {
+  /** A Responses stream as client.responses() emits it: each event, then the usage. */
+  const responses = (options: Parameters<typeof makeResponseEvents>[0]): ChatStreamEvent[] => [
+    ...makeResponseEvents(options).map((event): ChatStreamEvent => ({ type: 'responses', event })),
+    { type: 'usage', usage },
+  ];
+
+  it('shows reasoning and answer as they arrive, and the cut reason under its chat name', async () => {
+    const events = responses({
+      reasoning: [['a', 'b']],
+      text: ['Hel', 'lo'],
+      end: 'incomplete',
+    });
+    expect(await viewsOf('text', from(events))).toEqual([
+      { type: 'reasoning', text: 'a' },
+      { type: 'reasoning', text: 'b' },
+      { type: 'answer', text: 'Hel' },
+      { type: 'answer', text: 'lo' },
+      { type: 'finish', index: 0, reason: 'length' },
+      { type: 'usage', usage },
+    ]);
+    const filtered = responses({
+      text: ['x'],
+      end: 'incomplete',
+      incompleteReason: 'content_filter',
+    });
+    expect(await viewsOf('json', from(filtered))).toContainEqual({
+      type: 'finish',
+      index: 0,
+      reason: 'content_filter',
+    });
+  });
+
+  it('says no finish reason for a completed response (stop and tool calls cut nothing)', async () => {
+    const views = await viewsOf(
+      'text',
+      from(responses({ calls: [{ name: 'f', arguments: ['{}'] }] })),
+    );
+    expect(views.filter((view) => 'type' in view && view.type === 'finish')).toEqual([]);
+    expect(views).toContainEqual(
+      expect.objectContaining({
+        type: 'tool-call',
+        call: expect.objectContaining({ id: 'call_1' }),
+      }),
+    );
   });
 });
