@@ -12,7 +12,13 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(__dirname, '..');
-const built = path.join(root, 'dist', 'node.cjs');
+/**
+ * BENCH_RXCHAT_BUILT=/path/to/dist/node.cjs measures that build instead, as it is (never rebuilt):
+ * for a run while src/ is being edited, e.g. a build of the last commit made in a `git archive`
+ * copy of the tree.
+ */
+const pinned = process.env.BENCH_RXCHAT_BUILT;
+const built = pinned ? path.resolve(pinned) : path.join(root, 'dist', 'node.cjs');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -23,7 +29,10 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-if (!existsSync(built) || statSync(built).mtimeMs < newestSource(path.join(root, 'src'))) {
+if (
+  !pinned &&
+  (!existsSync(built) || statSync(built).mtimeMs < newestSource(path.join(root, 'src')))
+) {
   process.stderr.write('bench: building rxchat (dist/ is missing or older than src/)\n');
   execFileSync(
     process.execPath,
@@ -45,6 +54,7 @@ export const {
   fetchTransport,
   finalCompletion,
   parseChunks,
+  parseResponseEvents,
   undiciTransport,
   bufferText,
   smoothText,

@@ -39,12 +39,18 @@ const RESPONSE: Shape = {
   incomplete_details: { reason: 'string' },
 };
 
-const STRINGS = ['item_id', 'delta', 'text', 'refusal', 'arguments', 'input', 'name'] as const;
-const NUMBERS = ['sequence_number', 'output_index', 'content_index', 'summary_index'] as const;
-
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+const notString = (v: unknown, field: string): string | undefined =>
+  v === undefined || v === null || typeof v === 'string'
+    ? undefined
+    : `${field}: expected string, received ${kindOf(v)}`;
+const notNumber = (v: unknown, field: string): string | undefined =>
+  v === undefined || v === null || typeof v === 'number'
+    ? undefined
+    : `${field}: expected number, received ${kindOf(v)}`;
 
 /** What is wrong with `value` (nullish is always fine) at `path`, or `undefined`. */
 function shapeProblem(value: unknown, shape: Shape, path: string): string | undefined {
@@ -84,18 +90,21 @@ export function responseEventProblem(value: unknown): string | undefined {
   if (!isObject(value)) return `event: expected object, received ${kindOf(value)}`;
   if (typeof value.type !== 'string')
     return `type: expected string, received ${kindOf(value.type)}`;
-  for (const field of STRINGS) {
-    const v = value[field];
-    if (v !== undefined && v !== null && typeof v !== 'string') {
-      return `${field}: expected string, received ${kindOf(v)}`;
-    }
-  }
-  for (const field of NUMBERS) {
-    const v = value[field];
-    if (v !== undefined && v !== null && typeof v !== 'number') {
-      return `${field}: expected number, received ${kindOf(v)}`;
-    }
-  }
+  // Each field read by name (not in a loop over names), so that every read site stays
+  // monomorphic: a text delta has the same few fields every time, and this is its hot path.
+  const bad =
+    notString(value.delta, 'delta') ??
+    notNumber(value.sequence_number, 'sequence_number') ??
+    notNumber(value.output_index, 'output_index') ??
+    notNumber(value.content_index, 'content_index') ??
+    notString(value.item_id, 'item_id') ??
+    notNumber(value.summary_index, 'summary_index') ??
+    notString(value.text, 'text') ??
+    notString(value.refusal, 'refusal') ??
+    notString(value.arguments, 'arguments') ??
+    notString(value.input, 'input') ??
+    notString(value.name, 'name');
+  if (bad !== undefined) return bad;
   // Error events: `code` may be a number on some servers (an HTTP status).
   if (value.message !== undefined && value.message !== null && typeof value.message !== 'string') {
     return `message: expected string, received ${kindOf(value.message)}`;
