@@ -169,28 +169,28 @@ const brand = Symbol.for('rxchat.error');
  */
 export class RxChatErrorClass extends Error {
   /** The stable discriminant. */
-  readonly code: RxChatErrorCode;
+  declare readonly code: RxChatErrorCode;
   /** The provider's error object, when the provider sent one. */
-  readonly provider: ProviderErrorDetails | null;
+  declare readonly provider: ProviderErrorDetails | null;
   /** The usage the server reported before the failure (billing happened anyway), if any. */
-  readonly usage: Usage | null;
+  declare readonly usage: Usage | null;
   /** A bounded excerpt of the data that caused the error (never a header or a key). */
-  readonly data: string | undefined;
+  declare readonly data: string | undefined;
   /**
    * What had been received before the failure, folded into a completion. Set by the operator
    * that accumulates ({@link finalCompletion}, {@link accumulate}); `undefined` above them.
    */
-  readonly partial: ChatCompletion | undefined;
+  declare readonly partial: ChatCompletion | undefined;
   /** `http_error`: the response status. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   /** `http_error`: the response headers (lower-case names). */
-  readonly headers: Readonly<Record<string, string>> | undefined;
+  declare readonly headers: Readonly<Record<string, string>> | undefined;
   /** The provider's request id, when the response carried one: quote it to their support. */
-  readonly requestId: string | undefined;
+  declare readonly requestId: string | undefined;
   /** How long the server asked to wait before a retry, in milliseconds (`retry-after[-ms]`). */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   /** `timeout`: the phase that ran out. */
-  readonly phase: TimeoutPhase | undefined;
+  declare readonly phase: TimeoutPhase | undefined;
   /**
    * Whether trying the same request again may succeed: 408, 409, 429 and 5xx statuses, cut
    * connections, timeouts before the total budget, and provider errors meaning rate limit or
@@ -198,9 +198,9 @@ export class RxChatErrorClass extends Error {
    * an error a client's stream fails with after output is never retryable (trying again would
    * show the same text twice).
    */
-  readonly retryable: boolean;
+  declare readonly retryable: boolean;
   /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
-  readonly attempts: number | undefined;
+  declare readonly attempts: number | undefined;
 
   /**
    * The brand {@link RxChatError.isInstance} checks, the same in every copy of the package.
@@ -218,7 +218,7 @@ export class RxChatErrorClass extends Error {
    */
   constructor(code: RxChatErrorCode, message: string, options: RxChatErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'RxChatError';
+    // Fields are declared, not emitted: assigned here in their order, `name` last.
     this.code = code;
     this.provider =
       options.provider ??
@@ -233,6 +233,7 @@ export class RxChatErrorClass extends Error {
     this.phase = options.phase;
     this.retryable = options.retryable ?? defaultRetryable(code, options);
     this.attempts = undefined;
+    this.name = 'RxChatError';
     Object.defineProperty(this, brand, { value: true });
   }
 
@@ -261,11 +262,9 @@ export class RxChatErrorClass extends Error {
       provider: this.provider,
       retryable: this.retryable,
     };
-    if (this.status !== undefined) json.status = this.status;
-    if (this.requestId !== undefined) json.requestId = this.requestId;
-    if (this.retryAfterMs !== undefined) json.retryAfterMs = this.retryAfterMs;
-    if (this.phase !== undefined) json.phase = this.phase;
-    if (this.attempts !== undefined) json.attempts = this.attempts;
+    for (const key of ['status', 'requestId', 'retryAfterMs', 'phase', 'attempts'] as const) {
+      if (this[key] !== undefined) (json as unknown as Record<string, unknown>)[key] = this[key];
+    }
     return json;
   }
 }
@@ -366,6 +365,14 @@ export function excerpt(text: string, max = 200): string {
   const end = code >= 0xd800 && code <= 0xdbff ? max - 1 : max;
   return `${text.slice(0, end)}… (${text.length} chars)`;
 }
+
+/** Whether a value is a plain object (no array, no `null`): shared by rxchat's checks. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What a value is, in an explanation: `null`, `array`, or its `typeof`. */
+export const kindOf = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 
 /**
  * Whether a value looks like an error: `instanceof Error` fails for errors from another realm

@@ -1,17 +1,100 @@
+import { isRecord, kindOf } from '../errors';
 import type { ChatCompletionChunk } from './types';
 
 /*
  * The zod schema in ./schema.ts (published as `rxchat/schemas`) is the contract, but the core does
  * not carry zod (92 kB gzipped in a browser bundle). The hot path runs `looksValid`, a
  * hand-written check of the same rules that allocates nothing; only when it says no does
- * `chunkIssues` walk the value again to explain why. Property tests
+ * `chunkIssues` walk the value again, by a table of the rules (SCHEMA), to explain why. Property tests
  * (test/chunks/validate.test.ts) pin both to the schema: `looksValid` accepts exactly what the
  * schema accepts, and `chunkIssues` finds a problem exactly when the schema does.
  */
 
-type Obj = Record<string, unknown>;
+/**
+ * A rule: a primitive type; an object's fields (each rule, in the schema's order); or an array
+ * `[item]` of items that must match `item` (`0`: anything), `[item, 1]` when a string will do
+ * too. A field may always be `null` or absent; an array item (and the chunk itself) may not.
+ */
+type Rule = 'string' | 'number' | { [key: string]: Rule } | [Rule | 0] | [Rule | 0, 1];
 
-const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const usage: Rule = {
+  prompt_tokens: 'number',
+  completion_tokens: 'number',
+  total_tokens: 'number',
+};
+const typedText: Rule = { type: 'string', text: 'string' };
+const SCHEMA: Rule = {
+  id: 'string',
+  object: 'string',
+  created: 'number',
+  model: 'string',
+  choices: [
+    {
+      index: 'number',
+      delta: {
+        role: 'string',
+        content: [{ ...typedText, thinking: [typedText, 1] }, 1],
+        reasoning_content: 'string',
+        reasoning: 'string',
+        refusal: 'string',
+        tool_calls: [
+          {
+            index: 'number',
+            id: 'string',
+            type: 'string',
+            function: { name: 'string', arguments: 'string' },
+            custom: { name: 'string', input: 'string' },
+          },
+        ],
+      },
+      finish_reason: 'string',
+      logprobs: { content: [0], refusal: [0] },
+    },
+  ],
+  usage,
+  x_groq: { usage },
+};
+
+/**
+ * Notes in `issues` each way `v` breaks `rule` (up to `max`, as
+ * `path: Invalid input: expected …, received …`); `item` when `v` may not be null or absent.
+ */
+function check(
+  v: unknown,
+  rule: Rule,
+  item: boolean,
+  path: string,
+  issues: string[],
+  max: number,
+): void {
+  if (!item && (v === undefined || v === null)) return;
+  let expected: string;
+  if (typeof rule === 'string') {
+    if (typeof v === rule) return;
+    expected = rule;
+  } else if (Array.isArray(rule)) {
+    if (rule[1] && typeof v === 'string') return;
+    if (Array.isArray(v)) {
+      const each = rule[0];
+      if (each) v.forEach((x, i) => check(x, each, true, at(path, i), issues, max));
+      return;
+    }
+    expected = rule[1] ? 'string or array' : 'array';
+  } else {
+    if (isRecord(v)) {
+      for (const key in rule) check(v[key], rule[key]!, false, at(path, key), issues, max);
+      return;
+    }
+    expected = 'object';
+  }
+  if (issues.length < max) {
+    issues.push(`${path || '(chunk)'}: Invalid input: expected ${expected}, received ${kindOf(v)}`);
+  }
+}
+
+const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+
+const isObject = isRecord;
 const nullishOr = (v: unknown, type: 'string' | 'number'): boolean =>
   v === undefined || v === null || typeof v === type;
 
@@ -110,10 +193,6 @@ export function looksValid(v: unknown): v is ChatCompletionChunk {
   return groq === undefined || groq === null || (isObject(groq) && usageOk(groq.usage));
 }
 
-/** What a value is, in an explanation: `null`, `array`, or its `typeof`. */
-const kindOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-
 /**
  * Collects, in the schema's field order, what is wrong with a chunk-like value: up to `max`
  * problems as `path: Invalid input: expected …, received …` (the path `(chunk)` for the value
@@ -121,97 +200,7 @@ const kindOf = (v: unknown): string =>
  */
 export function chunkIssues(value: unknown, max = 3): string[] {
   const issues: string[] = [];
-  const fail = (path: string, expected: string, v: unknown): false => {
-    if (issues.length < max) {
-      issues.push(
-        `${path || '(chunk)'}: Invalid input: expected ${expected}, received ${kindOf(v)}`,
-      );
-    }
-    return false;
-  };
-  const at = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
-  const nullish = (v: unknown) => v === undefined || v === null;
-  /** Checks an object's fields, each optional and nullable, of the given primitive types. */
-  const fields = (o: Obj, path: string, types: Record<string, 'string' | 'number'>) => {
-    for (const [key, type] of Object.entries(types)) {
-      if (!nullishOr(o[key], type)) fail(at(path, key), type, o[key]);
-    }
-  };
-  /** Checks an object, or a nullish value when `optional`; returns it when it is an object. */
-  const object = (v: unknown, path: string, optional: boolean): Obj | undefined => {
-    if (optional && nullish(v)) return undefined;
-    if (isObject(v)) return v;
-    fail(path, 'object', v);
-    return undefined;
-  };
-  /** Checks a nullish value or an array, and each item with `item`. */
-  const array = (v: unknown, path: string, item: (v: unknown, path: string) => void) => {
-    if (nullish(v)) return;
-    if (!Array.isArray(v)) return void fail(path, 'array', v);
-    v.forEach((entry, i) => item(entry, at(path, i)));
-  };
-  const usage = (v: unknown, path: string) => {
-    const o = object(v, path, true);
-    if (o)
-      fields(o, path, {
-        prompt_tokens: 'number',
-        completion_tokens: 'number',
-        total_tokens: 'number',
-      });
-  };
-  const part = (v: unknown, path: string) => {
-    const o = object(v, path, false);
-    if (!o) return;
-    fields(o, path, { type: 'string', text: 'string' });
-    const thinking = o.thinking;
-    if (nullish(thinking) || typeof thinking === 'string') return;
-    if (!Array.isArray(thinking))
-      return void fail(at(path, 'thinking'), 'string or array', thinking);
-    thinking.forEach((inner, i) => {
-      const p = at(at(path, 'thinking'), i);
-      const io = object(inner, p, false);
-      if (io) fields(io, p, { type: 'string', text: 'string' });
-    });
-  };
-  const toolCall = (v: unknown, path: string) => {
-    const o = object(v, path, false);
-    if (!o) return;
-    fields(o, path, { index: 'number', id: 'string', type: 'string' });
-    const fn = object(o.function, at(path, 'function'), true);
-    if (fn) fields(fn, at(path, 'function'), { name: 'string', arguments: 'string' });
-    const custom = object(o.custom, at(path, 'custom'), true);
-    if (custom) fields(custom, at(path, 'custom'), { name: 'string', input: 'string' });
-  };
-  const delta = (v: unknown, path: string) => {
-    const o = object(v, path, true);
-    if (!o) return;
-    fields(o, path, { role: 'string' });
-    const content = o.content;
-    if (Array.isArray(content)) array(content, at(path, 'content'), part);
-    else if (!nullishOr(content, 'string')) fail(at(path, 'content'), 'string or array', content);
-    fields(o, path, { reasoning_content: 'string', reasoning: 'string', refusal: 'string' });
-    array(o.tool_calls, at(path, 'tool_calls'), toolCall);
-  };
-  const choice = (v: unknown, path: string) => {
-    const o = object(v, path, false);
-    if (!o) return;
-    fields(o, path, { index: 'number' });
-    delta(o.delta, at(path, 'delta'));
-    fields(o, path, { finish_reason: 'string' });
-    const logprobs = object(o.logprobs, at(path, 'logprobs'), true);
-    if (logprobs) {
-      array(logprobs.content, at(at(path, 'logprobs'), 'content'), () => undefined);
-      array(logprobs.refusal, at(at(path, 'logprobs'), 'refusal'), () => undefined);
-    }
-  };
-
-  const chunk = object(value, '', false);
-  if (!chunk) return issues;
-  fields(chunk, '', { id: 'string', object: 'string', created: 'number', model: 'string' });
-  array(chunk.choices, 'choices', choice);
-  usage(chunk.usage, 'usage');
-  const groq = object(chunk.x_groq, 'x_groq', true);
-  if (groq) usage(groq.usage, 'x_groq.usage');
+  check(value, SCHEMA, true, '', issues, max);
   return issues;
 }
 

@@ -1,21 +1,29 @@
-import { RxChatError } from '../errors';
-import type { ChatTimeoutConfig } from '../operators/chat-timeout';
-import type { RetryConfig } from '../operators/retry-before-output';
+import { isRecord, kindOf, RxChatError } from '../errors';
 
 /*
  * Options checked before anything is sent. A bad option is a caller's mistake: it becomes a
  * `validation_error` notification of the stream (never a throw at call time, never silently
  * ignored, never a retried `connection_error` from a transport that refused it). Messages name
- * the option and what is wrong with it, never a header's value: that value may be a key.
+ * the option, what was expected and what came, never a header's value: that value may be a key.
  */
 
 const invalid = (message: string) => new RxChatError('validation_error', message);
 
-const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
+/** A value for a message: short strings and numbers as they are, other values by their kind. */
+const show = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value.slice(0, 40))
+    : typeof value === 'number'
+      ? String(value)
+      : kindOf(value);
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Fails with `<what> must be <expected>, got <value>`: the value shown (see {@link show}) when
+ * `shown`, else only its kind (for options that may hold a key).
+ */
+function fail(what: string, expected: string, value: unknown, shown?: boolean): never {
+  throw invalid(`${what} must be ${expected}, got ${(shown ? show : kindOf)(value)}`);
+}
 
 /** An HTTP token (RFC 9110): the characters a header name may have. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -25,90 +33,39 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * injection, or a request every HTTP stack refuses), and anything above U+00FF (not Latin-1:
  * fetch and undici cannot send it as a header byte).
  */
-
 const BAD_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-
-function badValueReason(value: string): string {
-  const bad = BAD_HEADER_VALUE.exec(value)![0];
-  const code = bad.codePointAt(0)!;
-  if (bad === '\r' || bad === '\n') return 'a line break (CR or LF)';
-  if (code === 0) return 'a NUL character';
-  if (code < 0x20 || code === 0x7f) return `a control character (U+${hex(code)})`;
-  return `a character outside Latin-1 (U+${hex(code)})`;
-}
 
 const hex = (code: number) => code.toString(16).toUpperCase().padStart(4, '0');
 
-/**
- * Checks a `headers` option: an object whose names are HTTP tokens and whose values are strings
- * a request can carry (or `null`/`undefined`, which remove a header).
- */
-export function checkHeaders(headers: unknown, where: string): void {
-  if (headers === undefined) return;
-  if (!isRecord(headers)) {
-    throw invalid(`${where}: headers must be an object of strings, got ${describe(headers)}`);
-  }
-  for (const [name, value] of Object.entries(headers)) {
-    checkHeader(name, value, where);
-  }
+/** Fails when `value` (of the header or API key `what`) has a character no header may carry. */
+function checkHeaderValue(value: string, what: string): void {
+  const bad = BAD_HEADER_VALUE.exec(value)?.[0];
+  if (bad === undefined) return;
+  const code = bad.charCodeAt(0);
+  throw invalid(
+    `${what} contains ${
+      bad === '\r' || bad === '\n'
+        ? 'a line break (CR or LF)'
+        : code === 0
+          ? 'a NUL character'
+          : `a ${code < 0x20 || code === 0x7f ? 'control character' : 'character outside Latin-1'} (U+${hex(code)})`
+    }; it was not sent`,
+  );
 }
 
 /** Checks one header that is about to be sent (a merged one, the API key's included). */
 export function checkHeader(name: string, value: unknown, where: string): void {
   if (!HEADER_NAME.test(name)) {
-    throw invalid(`${where}: "${printableName(name)}" is not a valid header name`);
+    // The name, short and without the control characters that made it bad.
+    // eslint-disable-next-line no-control-regex
+    const shown = name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${hex(c.charCodeAt(0)).slice(2)}`);
+    throw invalid(
+      `${where}: "${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}" is not a valid header name`,
+    );
   }
   if (value === null || value === undefined) return;
-  if (typeof value !== 'string') {
-    throw invalid(`${where}: header "${name}" must be a string, got ${describe(value)}`);
-  }
-  if (BAD_HEADER_VALUE.test(value)) {
-    throw invalid(
-      `${where}: the value of header "${name}" contains ${badValueReason(value)}; it was not sent`,
-    );
-  }
-}
-
-/** A header name fit for a message: short, and without the control characters that made it bad. */
-function printableName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const shown = name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${hex(c.charCodeAt(0)).slice(2)}`);
-  return shown.length > 60 ? `${shown.slice(0, 60)}…` : shown;
-}
-
-/** Checks an `apiKey` option: a string that can travel in an `Authorization` header. */
-export function checkApiKey(apiKey: unknown): void {
-  if (apiKey === undefined || apiKey === null || apiKey === '') return;
-  if (typeof apiKey !== 'string') {
-    throw invalid(`apiKey must be a string, got ${describe(apiKey)}`);
-  }
-  if (BAD_HEADER_VALUE.test(apiKey)) {
-    throw invalid(`apiKey contains ${badValueReason(apiKey)}; it was not sent`);
-  }
-}
-
-/** Checks a `query` option: an object of strings, numbers, booleans (or `null`/`undefined`). */
-export function checkQuery(query: unknown, where: string): void {
-  if (query === undefined) return;
-  if (!isRecord(query)) {
-    throw invalid(`${where}: query must be an object, got ${describe(query)}`);
-  }
-  for (const [name, value] of Object.entries(query)) {
-    if (value === null || value === undefined || typeof value === 'string') continue;
-    if (typeof value === 'boolean') continue;
-    if (typeof value === 'number' && Number.isFinite(value)) continue;
-    throw invalid(
-      `${where}: query parameter "${name}" must be a string, a finite number or a boolean, got ${typeof value === 'number' ? String(value) : describe(value)}`,
-    );
-  }
-}
-
-/** Checks a `secretHeaders` option: a list of header names. */
-export function checkSecretHeaders(names: unknown, where: string): void {
-  if (names === undefined) return;
-  if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) {
-    throw invalid(`${where}: secretHeaders must be an array of header names`);
-  }
+  if (typeof value !== 'string') fail(`${where}: header "${name}"`, 'a string', value);
+  checkHeaderValue(value, `${where}: the value of header "${name}"`);
 }
 
 /** Whether `value` is an object with these methods (and, for `aborted`, a boolean). */
@@ -121,120 +78,140 @@ function hasShape(value: unknown, methods: readonly string[], booleans: readonly
   );
 }
 
-/** Checks a `signal` option: an `AbortSignal` (any realm's: it is duck-typed). */
-export function checkSignal(signal: unknown, where: string): void {
-  if (signal === undefined) return;
-  if (!hasShape(signal, ['addEventListener', 'removeEventListener'], ['aborted'])) {
-    throw invalid(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
-  }
-}
-
 /** The longest wait a timer can take (about 24.8 days); longer ones fire at once in Node. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function checkScheduler(scheduler: unknown, where: string): void {
-  if (scheduler === undefined) return;
-  if (!hasShape(scheduler, ['now', 'schedule'])) {
-    throw invalid(`${where}.scheduler must be an RxJS scheduler, got ${describe(scheduler)}`);
-  }
-}
-
-/** A wait in milliseconds: a number from 0 to {@link MAX_TIMER_MS}, or `Infinity` if allowed. */
-function checkMs(value: unknown, name: string, infinityAllowed: boolean): void {
-  if (value === undefined) return;
-  const ok =
-    typeof value === 'number' &&
-    value >= 0 &&
-    (value <= MAX_TIMER_MS || (infinityAllowed && value === Infinity));
-  if (!ok) {
-    throw invalid(
-      `${name} must be a number of milliseconds from 0 to ${MAX_TIMER_MS}` +
-        `${infinityAllowed ? ' (or Infinity for none)' : ''}, got ${show(value)}`,
-    );
-  }
-}
-
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value.slice(0, 40))
-    : typeof value === 'number'
-      ? String(value)
-      : describe(value);
-
-/** Checks a `timeout` option: `false`, or an object of per-phase limits. */
-export function checkTimeout(timeout: unknown, where: string): void {
-  if (timeout === undefined || timeout === false) return;
-  if (!isRecord(timeout)) {
-    throw invalid(`${where}: timeout must be an object or false, got ${show(timeout)}`);
-  }
-  const config = timeout as ChatTimeoutConfig;
-  for (const phase of ['headers', 'firstChunk', 'idle', 'total'] as const) {
-    checkMs(config[phase], `${where}: timeout.${phase}`, true);
-  }
-  if (config.endsData !== undefined && typeof config.endsData !== 'function') {
-    throw invalid(
-      `${where}: timeout.endsData must be a function, got ${describe(config.endsData)}`,
-    );
-  }
-  checkScheduler(config.scheduler, `${where}: timeout`);
-}
-
-/** Checks a `retry` option: `false`, or an object of retry settings. */
-export function checkRetry(retry: unknown, where: string): void {
-  if (retry === undefined || retry === false) return;
-  if (!isRecord(retry)) {
-    throw invalid(`${where}: retry must be an object or false, got ${show(retry)}`);
-  }
-  const config = retry as RetryConfig;
-  const { maxRetries, jitter } = config;
-  if (
-    maxRetries !== undefined &&
-    !(typeof maxRetries === 'number' && Number.isInteger(maxRetries) && maxRetries >= 0)
-  ) {
-    throw invalid(
-      `${where}: retry.maxRetries must be a whole number >= 0, got ${show(maxRetries)}`,
-    );
-  }
-  checkMs(config.baseDelay, `${where}: retry.baseDelay`, false);
-  checkMs(config.maxDelay, `${where}: retry.maxDelay`, false);
-  checkMs(config.maxRetryAfter, `${where}: retry.maxRetryAfter`, false);
-  if (jitter !== undefined && !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)) {
-    throw invalid(`${where}: retry.jitter must be a number from 0 to 1, got ${show(jitter)}`);
-  }
-  for (const name of ['random', 'shouldRetry', 'isOutput'] as const) {
+/**
+ * Checks the fields of a `timeout` or `retry` option named `what` (`where: timeout`), in this
+ * order: waits in milliseconds from 0 to {@link MAX_TIMER_MS} (or `Infinity` when
+ * `infinityAllowed`), the option's own checks (`between`), functions, and an RxJS scheduler.
+ */
+function checkConfig(
+  config: Record<string, unknown>,
+  what: string,
+  waits: readonly string[],
+  infinityAllowed: boolean,
+  functions: readonly string[],
+  between?: () => void,
+): void {
+  for (const name of waits) {
     const value = config[name];
-    if (value !== undefined && typeof value !== 'function') {
-      throw invalid(`${where}: retry.${name} must be a function, got ${describe(value)}`);
+    if (
+      value !== undefined &&
+      !(
+        typeof value === 'number' &&
+        value >= 0 &&
+        (value <= MAX_TIMER_MS || (infinityAllowed && value === Infinity))
+      )
+    ) {
+      fail(
+        `${what}.${name}`,
+        `a number of milliseconds from 0 to ${MAX_TIMER_MS}${infinityAllowed ? ' (or Infinity for none)' : ''}`,
+        value,
+        true,
+      );
     }
   }
-  checkScheduler(config.scheduler, `${where}: retry`);
+  between?.();
+  for (const name of functions) {
+    const value = config[name];
+    if (value !== undefined && typeof value !== 'function')
+      fail(`${what}.${name}`, 'a function', value);
+  }
+  const scheduler = config.scheduler;
+  if (scheduler !== undefined && !hasShape(scheduler, ['now', 'schedule'])) {
+    fail(`${what}.scheduler`, 'an RxJS scheduler', scheduler);
+  }
+}
+
+/** Checks the options a client and a request both take. */
+function checkSharedOptions(options: Record<string, unknown>, where: string): void {
+  const { headers, query, retry, timeout, signal, secretHeaders } = options;
+  // headers: an object of valid names and sendable values (or `null`/`undefined`, which remove).
+  if (headers !== undefined) {
+    if (!isRecord(headers)) fail(`${where}: headers`, 'an object of strings', headers);
+    for (const [name, value] of Object.entries(headers)) checkHeader(name, value, where);
+  }
+  // query: an object of strings, finite numbers, booleans (or `null`/`undefined`).
+  if (query !== undefined) {
+    if (!isRecord(query)) fail(`${where}: query`, 'an object', query);
+    for (const [name, value] of Object.entries(query)) {
+      if (
+        !(value == null || typeof value === 'string' || typeof value === 'boolean') &&
+        !(typeof value === 'number' && Number.isFinite(value))
+      ) {
+        fail(
+          `${where}: query parameter "${name}"`,
+          'a string, a finite number or a boolean',
+          value,
+          true,
+        );
+      }
+    }
+  }
+  // retry: `false`, or an object of retry settings.
+  if (retry !== undefined && retry !== false) {
+    if (!isRecord(retry)) fail(`${where}: retry`, 'an object or false', retry, true);
+    const { maxRetries, jitter } = retry;
+    if (
+      maxRetries !== undefined &&
+      !(Number.isInteger(maxRetries) && (maxRetries as number) >= 0)
+    ) {
+      fail(`${where}: retry.maxRetries`, 'a whole number >= 0', maxRetries, true);
+    }
+    checkConfig(
+      retry,
+      `${where}: retry`,
+      ['baseDelay', 'maxDelay', 'maxRetryAfter'],
+      false,
+      ['random', 'shouldRetry', 'isOutput'],
+      () => {
+        if (jitter !== undefined && !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)) {
+          fail(`${where}: retry.jitter`, 'a number from 0 to 1', jitter, true);
+        }
+      },
+    );
+  }
+  // timeout: `false`, or an object of per-phase limits.
+  if (timeout !== undefined && timeout !== false) {
+    if (!isRecord(timeout)) fail(`${where}: timeout`, 'an object or false', timeout, true);
+    checkConfig(timeout, `${where}: timeout`, ['headers', 'firstChunk', 'idle', 'total'], true, [
+      'endsData',
+    ]);
+  }
+  // signal: an `AbortSignal` (any realm's: it is duck-typed).
+  if (
+    signal !== undefined &&
+    !hasShape(signal, ['addEventListener', 'removeEventListener'], ['aborted'])
+  ) {
+    fail(`${where}: signal`, 'an AbortSignal', signal);
+  }
+  // secretHeaders: a list of header names.
+  if (
+    secretHeaders !== undefined &&
+    (!Array.isArray(secretHeaders) || secretHeaders.some((name) => typeof name !== 'string'))
+  ) {
+    fail(`${where}: secretHeaders`, 'an array of header names', secretHeaders);
+  }
 }
 
 /** Checks the options of one request (the second argument of `stream` and `complete`). */
 export function checkRequestOptions(options: unknown): void {
   if (options === undefined) return;
-  if (!isRecord(options)) {
-    throw invalid(`request options must be an object, got ${describe(options)}`);
-  }
+  if (!isRecord(options)) fail('request options', 'an object', options);
   checkSharedOptions(options, 'request options');
-}
-
-/** Checks the options a client and a request both take. */
-function checkSharedOptions(options: Record<string, unknown>, where: string): void {
-  checkHeaders(options.headers, where);
-  checkQuery(options.query, where);
-  checkRetry(options.retry, where);
-  checkTimeout(options.timeout, where);
-  checkSignal(options.signal, where);
-  checkSecretHeaders(options.secretHeaders, where);
 }
 
 /** Checks the client's options that `stream` reads (each stream reports a problem here). */
 export function checkClientOptions(options: Record<string, unknown>): void {
-  const where = 'createChatClient';
-  checkApiKey(options.apiKey);
-  checkSharedOptions(options, where);
-  if (options.baseURL !== undefined && typeof options.baseURL !== 'string') {
-    throw invalid(`${where}: baseURL must be a string, got ${describe(options.baseURL)}`);
+  const { apiKey, baseURL } = options;
+  // apiKey: a string that can travel in an `Authorization` header.
+  if (apiKey !== undefined && apiKey !== null && apiKey !== '') {
+    if (typeof apiKey !== 'string') fail('apiKey', 'a string', apiKey);
+    checkHeaderValue(apiKey, 'apiKey');
+  }
+  checkSharedOptions(options, 'createChatClient');
+  if (baseURL !== undefined && typeof baseURL !== 'string') {
+    fail('createChatClient: baseURL', 'a string', baseURL);
   }
 }

@@ -1,4 +1,4 @@
-import { RxChatError } from '../errors';
+import { isRecord, kindOf, RxChatError } from '../errors';
 
 /** A content part of a user message (text, image, audio, file, or a provider's own kind). */
 export interface ChatContentPart {
@@ -228,8 +228,6 @@ function nonFiniteNumberPath(value: unknown, path: string, depth = 0): string | 
   return undefined;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const absentOr = (value: unknown, type: 'string' | 'number') =>
   value === undefined || typeof value === type;
 
@@ -262,9 +260,6 @@ export function isPlainRequest(request: unknown): boolean {
   }
   return stop === undefined || stop === null || typeof stop === 'string';
 }
-
-const kindOf = (v: unknown): string =>
-  v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 
 /**
  * What is wrong with a request, as `path: problem` (the path `request` for the value itself), up

@@ -278,11 +278,9 @@ class RedactingHeaders {
   }
 
   toJSON(): Record<string, string> {
-    const shown: Record<string, string> = {};
-    for (const [name, value] of Object.entries(this) as [string, string][]) {
-      shown[name] = this.#isSecret(name) ? '[redacted]' : redactText(value, this.#secrets);
-    }
-    return shown;
+    // A plain copy of the headers, redacted as a response's are.
+    const headers = { ...(this as unknown as Record<string, string>) };
+    return redactHeaders(headers, this.#secrets, this.#isSecret);
   }
 
   [inspectSymbol](): Record<string, string> {
