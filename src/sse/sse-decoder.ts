@@ -169,6 +169,20 @@ export class SseDecoder {
       return this.appendData(text.slice(from, end));
     }
 
+    // `event:` next: every event of a Responses API stream has one.
+    if (
+      first === 101 && // e
+      text.charCodeAt(start + 1) === 118 && // v
+      text.charCodeAt(start + 2) === 101 && // e
+      text.charCodeAt(start + 3) === 110 && // n
+      text.charCodeAt(start + 4) === 116 && // t
+      text.charCodeAt(start + 5) === COLON
+    ) {
+      const from = text.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6;
+      this.event = from < end ? text.slice(from, end) : undefined;
+      return;
+    }
+
     const field = end === text.length && start === 0 ? text : text.slice(start, end);
     const colon = field.indexOf(':');
     const name = colon === -1 ? field : field.slice(0, colon);
