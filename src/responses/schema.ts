@@ -52,9 +52,19 @@ export const responseUsageSchema = z.looseObject({
   /** Input plus output tokens. */
   total_tokens: optionalNumber,
   /** `cached_tokens`. */
-  input_tokens_details: z.looseObject({ cached_tokens: optionalNumber }).nullish(),
+  input_tokens_details: z
+    .looseObject({
+      /** Input tokens served from the prompt cache. */
+      cached_tokens: optionalNumber,
+    })
+    .nullish(),
   /** `reasoning_tokens`. */
-  output_tokens_details: z.looseObject({ reasoning_tokens: optionalNumber }).nullish(),
+  output_tokens_details: z
+    .looseObject({
+      /** Output tokens spent on reasoning. */
+      reasoning_tokens: optionalNumber,
+    })
+    .nullish(),
 });
 
 /** Validates the response object of lifecycle and terminal events. */
@@ -72,9 +82,19 @@ export const responseObjectSchema = z.looseObject({
   /** The usage (terminal events). */
   usage: responseUsageSchema.nullish(),
   /** Why it failed; `code` is left untyped (some servers send a number). */
-  error: z.looseObject({ message: optionalString }).nullish(),
+  error: z
+    .looseObject({
+      /** The provider's message. */
+      message: optionalString,
+    })
+    .nullish(),
   /** Why it stopped early. */
-  incomplete_details: z.looseObject({ reason: optionalString }).nullish(),
+  incomplete_details: z
+    .looseObject({
+      /** `max_output_tokens`, `content_filter`, … */
+      reason: optionalString,
+    })
+    .nullish(),
 });
 
 /** Validates one event of a Responses API stream, as `parseResponseEvents()` does. */
