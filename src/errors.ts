@@ -71,6 +71,16 @@ export interface RxChatErrorOptions {
   phase?: TimeoutPhase;
   /** Overrides the default judgement of {@link RxChatError.retryable}. */
   retryable?: boolean;
+  /** `validation_error` from a schema (`structuredOutput`, tool arguments): its issues. */
+  issues?: ReadonlyArray<SchemaIssue>;
+}
+
+/** One problem a schema found (the Standard Schema issue shape, which zod 4 gives). */
+export interface SchemaIssue {
+  /** What is wrong, in the schema library's words. */
+  readonly message: string;
+  /** Where: the keys (or `{ key }` segments) from the root to the value. */
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
 }
 
 const RETRYABLE_STATUSES = new Set([408, 409, 429]);
@@ -201,6 +211,11 @@ export class RxChatErrorClass extends Error {
   declare readonly retryable: boolean;
   /** How many attempts were made in all, set by {@link retryBeforeOutput} on the final error. */
   declare readonly attempts: number | undefined;
+  /**
+   * A `validation_error` from a schema (`structuredOutput()`, tool arguments): the schema's
+   * issues, as it gave them (zod's for a zod schema). Absent otherwise.
+   */
+  declare readonly issues: ReadonlyArray<SchemaIssue> | undefined;
 
   /**
    * The brand {@link RxChatError.isInstance} checks, the same in every copy of the package.
@@ -233,6 +248,8 @@ export class RxChatErrorClass extends Error {
     this.phase = options.phase;
     this.retryable = options.retryable ?? defaultRetryable(code, options);
     this.attempts = undefined;
+    // Only on schema failures, so that every other error keeps the fields it always had.
+    if (options.issues) this.issues = options.issues;
     this.name = 'RxChatError';
     Object.defineProperty(this, brand, { value: true });
   }

@@ -70,11 +70,43 @@ export type {
 export { accumulate } from './operators/accumulate';
 export { chatState } from './operators/chat-state';
 export type { ChatState } from './operators/chat-state';
+export { partialJson } from './operators/partial-json';
+export type { PartialJsonOptions } from './operators/partial-json';
+export {
+  applyJsonPatch,
+  DEFAULT_JSON_MAX_DEPTH,
+  DEFAULT_JSON_MAX_LENGTH,
+  PartialJsonParser,
+} from './json/partial-json-parser';
+export type {
+  JsonAppendPatch,
+  JsonPatch,
+  JsonPath,
+  JsonSetPatch,
+  PartialJsonParserOptions,
+} from './json/partial-json-parser';
 export { contentDeltas } from './operators/content-deltas';
 export type { DeltaOptions } from './operators/content-deltas';
 export { finalCompletion } from './operators/final-completion';
 export { reasoningDeltas } from './operators/reasoning-deltas';
 export { toolCalls } from './operators/tool-calls';
+export { partialToolCalls } from './operators/partial-tool-calls';
+export type { PartialToolCall } from './operators/partial-tool-calls';
+export { structuredOutput } from './operators/structured-output';
+export type { DeepPartial, StructuredOutputOptions } from './operators/structured-output';
+export { responseFormat, textFormat } from './structured/formats';
+export type {
+  ChatJsonSchemaFormat,
+  JsonFormatOptions,
+  JsonSchemaSource,
+  ResponsesJsonSchemaFormat,
+} from './structured/formats';
+export type {
+  SchemaIssue,
+  SchemaOutput,
+  SchemaResult,
+  StandardSchema,
+} from './structured/standard-schema';
 export { usage } from './operators/usage';
 export { bufferText } from './operators/buffer-text';
 export type { BufferTextConfig } from './operators/buffer-text';
@@ -115,3 +147,4 @@ export type {
   TransportStart,
 } from './transport/exchange';
 export type { HeadersLike } from './transport/headers';
+

@@ -79,7 +79,10 @@ describe('the layout of src/', () => {
       responses: ['transport/types', 'sse', 'chunks', 'response', 'text'],
       response: ['transport/types', 'sse', 'chunks'],
       text: [],
-      operators: ['chunks', 'responses', 'text', 'transport/types'],
+      operators: ['chunks', 'responses', 'text', 'transport/types', 'json', 'structured'],
+      // Streamed JSON, and schemas and code fences for structured output.
+      json: [],
+      structured: [],
       client: [
         'transport/types',
         'transport/fetch',
