@@ -147,4 +147,3 @@ export type {
   TransportStart,
 } from './transport/exchange';
 export type { HeadersLike } from './transport/headers';
-
