@@ -2,6 +2,7 @@ import { checkHeader } from '../client/check-options';
 import { RxChatError } from '../errors';
 import type { ChatMessage, ChatRequest } from '../node';
 import { decimalFlag, integerFlag, last, parseArgs } from './args';
+import { jsonSchemaFormat, readTools, toolChoiceOf } from './request-files';
 import { CHAT_OPTIONS } from './usage';
 import { UsageError } from './usage-error';
 
@@ -53,6 +54,11 @@ export interface ChatCommand {
   /** The idle (and headers) timeout in ms; `Infinity` for none. */
   idle: number;
   retries: number;
+  /**
+   * `--json-schema`: the request asks for JSON (`request.response_format`), and with
+   * `--format text` the answer is printed as that JSON object rather than as text.
+   */
+  jsonSchema: boolean;
 }
 
 /** Timers cannot wait longer than this (about 24.8 days). */
@@ -84,6 +90,23 @@ export async function parseChatCommand(argv: string[], input: ChatInput): Promis
   if (temperature !== undefined) request.temperature = temperature;
   const timeout = integerFlag(args, 'timeout', 0, MAX_TIMER_MS);
   const retries = integerFlag(args, 'retries', 0, 100) ?? 2;
+  const schemaFile = last(args, 'json-schema');
+  const schemaName = last(args, 'schema-name');
+  if (schemaName !== undefined && schemaFile === undefined) {
+    throw new UsageError('--schema-name goes with --json-schema FILE');
+  }
+  if (schemaFile !== undefined) {
+    request.response_format = await jsonSchemaFormat(schemaFile, schemaName);
+  }
+  const toolsFile = last(args, 'tools');
+  const toolChoice = last(args, 'tool-choice');
+  if (toolChoice !== undefined && toolsFile === undefined) {
+    throw new UsageError('--tool-choice goes with --tools FILE');
+  }
+  if (toolsFile !== undefined) {
+    request.tools = await readTools(toolsFile);
+    if (toolChoice !== undefined) request.tool_choice = toolChoiceOf(toolChoice, request.tools);
+  }
 
   const messages: ChatMessage[] = [];
   const system = last(args, 'system');
@@ -107,6 +130,7 @@ export async function parseChatCommand(argv: string[], input: ChatInput): Promis
     includeUsage: !args.flags.has('no-usage'),
     idle: timeout === undefined ? 600_000 : timeout === 0 ? Infinity : timeout,
     retries,
+    jsonSchema: schemaFile !== undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 import { RxChatError, type ToolCall, type Usage } from '../node';
-import type { ChatFormat } from './chat-command';
-import type { ChatView } from './chat-views';
+import type { ChatMode, ChatView } from './chat-views';
+import { LiveFrame, REDRAW_MS } from './live-frame';
 import { cutLine, errorLine, usageLine } from './status-lines';
 import { dim, printable, startSpinner, type Terminal } from './terminal';
 import { toolCallText } from './tool-call-text';
@@ -27,15 +27,22 @@ export class ChatPrinter {
   private readonly finishReasons = new Map<number, string>();
   private ended = false;
   private readonly spinner: { stop(): void };
+  /** `--json-schema` on a terminal that can redraw: the object's frame; `null` when it cannot. */
+  private frame: LiveFrame | null | undefined;
+  /** The object's latest snapshot not yet drawn, and when the last one was. */
+  private pendingObject: unknown;
+  private redrawTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastDraw = 0;
 
   constructor(
     private readonly terminal: Terminal,
-    format: ChatFormat,
+    mode: ChatMode,
     /** Called once, when the run ends: the request is to stop and the process to exit. */
     private readonly onEnd: (exitCode: number) => void,
   ) {
     // json and ndjson are read by programs: nothing to watch while waiting.
-    this.spinner = format === 'text' ? startSpinner(terminal) : { stop: () => undefined };
+    this.spinner =
+      mode === 'text' || mode === 'object' ? startSpinner(terminal) : { stop: () => undefined };
   }
 
   /** Shows one view of the stream. */
@@ -47,6 +54,8 @@ export class ChatPrinter {
         return this.writeOut(view.text);
       case 'tool-call':
         return this.writeToolCall(view.call);
+      case 'object':
+        return view.final ? this.writeObject(view.value) : this.showPartialObject(view.value);
       case 'completion':
         return this.writeOut(`${JSON.stringify(view.completion, null, 2)}\n`);
       case 'failed-completion':
@@ -102,6 +111,7 @@ export class ChatPrinter {
     if (this.ended) return;
     this.ended = true;
     this.spinner.stop();
+    clearTimeout(this.redrawTimer);
     this.onEnd(exitCode);
   }
 
@@ -109,6 +119,7 @@ export class ChatPrinter {
   private writeOut(text: string): void {
     if (text === '') return;
     this.spinner.stop();
+    this.frame?.forget();
     if (this.reasoningOpen) {
       this.terminal.error('\n');
       this.reasoningOpen = false;
@@ -120,6 +131,7 @@ export class ChatPrinter {
 
   private writeReasoning(text: string): void {
     this.spinner.stop();
+    this.frame?.forget();
     const { terminal } = this;
     terminal.error(dim(terminal, terminal.errorIsTTY ? printable(text) : text));
     this.reasoningOpen = !text.endsWith('\n');
@@ -146,9 +158,70 @@ export class ChatPrinter {
     if (this.wroteStdout && !this.atLineStart) this.writeOut('\n');
   }
 
+  /**
+   * `--json-schema`: the whole object, pretty-printed, once; on a terminal, in place of the
+   * growing one drawn so far.
+   */
+  private writeObject(value: unknown): void {
+    clearTimeout(this.redrawTimer);
+    this.redrawTimer = undefined;
+    if (this.frame) {
+      this.frame.clear();
+      this.atLineStart = true;
+    }
+    if (!this.atLineStart) this.writeOut('\n');
+    this.writeOut(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /**
+   * `--json-schema`, while the answer streams: on a terminal that can redraw, the object so far
+   * in place, at most once per {@link REDRAW_MS}; elsewhere nothing (the object comes once, whole).
+   */
+  private showPartialObject(value: unknown): void {
+    if (this.frame === undefined) {
+      const size = this.terminal.outputIsTTY ? this.terminal.size?.() : undefined;
+      const usable = size && size.columns >= 10 && size.rows >= 3;
+      this.frame = usable ? new LiveFrame(this.terminal, size) : null;
+    }
+    if (!this.frame) return;
+    this.pendingObject = value;
+    if (this.redrawTimer !== undefined) return;
+    const wait = this.lastDraw + REDRAW_MS - Date.now();
+    if (wait <= 0) return this.drawObject();
+    this.redrawTimer = setTimeout(() => {
+      this.redrawTimer = undefined;
+      this.drawObject();
+    }, wait);
+  }
+
+  private drawObject(): void {
+    const frame = this.frame;
+    if (this.ended || !frame) return;
+    const text = printable(JSON.stringify(this.pendingObject, null, 2));
+    if (!frame.fits(text)) {
+      // Taller than the screen: it could not be redrawn. The whole object comes at the end.
+      frame.clear();
+      this.frame = null;
+      this.atLineStart = true;
+      return;
+    }
+    this.spinner.stop();
+    if (this.reasoningOpen) {
+      this.terminal.error('\n');
+      this.reasoningOpen = false;
+      this.atLineStart = true;
+    }
+    if (!frame.drawn && !this.atLineStart) this.terminal.write('\n');
+    frame.draw(text);
+    this.lastDraw = Date.now();
+    this.wroteStdout = true;
+    this.atLineStart = false;
+  }
+
   /** A message on stderr, on a line of its own. */
   private say(line: string): void {
     this.spinner.stop();
+    this.frame?.forget();
     this.terminal.error(`${this.atLineStart ? '' : '\n'}${line}\n`);
     this.atLineStart = true;
     this.reasoningOpen = false;

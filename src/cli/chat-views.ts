@@ -8,6 +8,7 @@ import {
   merge,
   mergeMap,
   of,
+  throwError,
   type Observable,
   type OperatorFunction,
 } from 'rxjs';
@@ -16,6 +17,7 @@ import {
   contentDeltas,
   reasoningDeltas,
   RxChatError,
+  structuredOutput,
   toolCalls,
   usage,
   type ChatCompletion,
@@ -25,6 +27,12 @@ import {
   type Usage,
 } from '../node';
 import type { ChatFormat } from './chat-command';
+
+/**
+ * What `rxchat chat` shows: a `--format`, or `object`, the answer as the JSON object
+ * `--json-schema` asked for (with `--format text`).
+ */
+export type ChatMode = ChatFormat | 'object';
 
 /** A line of `--format ndjson`: a stream event, or, last, the error the stream failed with. */
 export type NdjsonEvent =
@@ -46,6 +54,8 @@ export type ChatView =
   | { type: 'reasoning'; text: string }
   | { type: 'answer'; text: string }
   | { type: 'tool-call'; call: ToolCall }
+  /** The answer's JSON so far (`final: false`), then the whole of it, parsed. */
+  | { type: 'object'; value: unknown; final: boolean }
   | { type: 'completion'; completion: ChatCompletion }
   | { type: 'failed-completion'; failed: FailedCompletion }
   | { type: 'event'; event: NdjsonEvent }
@@ -60,21 +70,37 @@ export type ChatView =
  * a choice is its own) and the final usage. All the views share one subscription to the stream, so one
  * request feeds them. Fails as the stream fails, once every view has seen the failure.
  */
-export function chatViews(format: ChatFormat): OperatorFunction<ChatStreamEvent, ChatView> {
+export function chatViews(mode: ChatMode): OperatorFunction<ChatStreamEvent, ChatView> {
   return connect((events) =>
-    mergeViews(events, [
-      ...formatViews(format, events),
-      events.pipe(mergeMap(finishViews)),
-      events.pipe(
-        usage(),
-        map((reported): ChatView => ({ type: 'usage', usage: reported })),
-      ),
-    ]),
+    mergeViews(
+      events,
+      [
+        ...formatViews(mode, events),
+        events.pipe(mergeMap(finishViews)),
+        events.pipe(
+          usage(),
+          map((reported): ChatView => ({ type: 'usage', usage: reported })),
+        ),
+      ],
+      mode === 'object' ? objectView(events) : undefined,
+    ),
   );
 }
 
-function formatViews(format: ChatFormat, events: Observable<ChatStreamEvent>) {
-  switch (format) {
+function formatViews(mode: ChatMode, events: Observable<ChatStreamEvent>) {
+  switch (mode) {
+    case 'object':
+      // The object itself is the decisive view (objectView); reasoning and tool calls as in text.
+      return [
+        events.pipe(
+          reasoningDeltas(),
+          map((text): ChatView => ({ type: 'reasoning', text })),
+        ),
+        events.pipe(
+          toolCalls(),
+          map((call): ChatView => ({ type: 'tool-call', call })),
+        ),
+      ];
     case 'text':
       // Reasoning first: a chunk's reasoning is shown before its answer text.
       return [
@@ -150,18 +176,58 @@ const INCOMPLETE_REASONS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /**
+ * A Standard Schema that takes any value: `--json-schema` checks the answer as JSON only (rxchat
+ * has no JSON Schema validator; a server's strict mode enforces the schema).
+ */
+const ANY_JSON = {
+  '~standard': { version: 1, vendor: 'rxchat-cli', validate: (value: unknown) => ({ value }) },
+} as const;
+
+/**
+ * `--json-schema`: the answer parsed as JSON while it streams (`final: false`), then the whole
+ * value. Fails as the stream fails, or with `parse_error` (not JSON), `truncated` (cut at the
+ * token limit), except when the answer called tools and wrote no text: there is no object then,
+ * and the calls were printed.
+ */
+function objectView(events: Observable<ChatStreamEvent>): Observable<ChatView> {
+  return events.pipe(
+    structuredOutput(ANY_JSON),
+    connect((values) =>
+      merge(
+        values.pipe(map((value): ChatView => ({ type: 'object', value, final: false }))),
+        values.pipe(
+          last(),
+          map((value): ChatView => ({ type: 'object', value, final: true })),
+        ),
+      ),
+    ),
+    catchError((error: unknown) => (calledToolsOnly(error) ? EMPTY : throwError(() => error))),
+  );
+}
+
+/** Whether a failed answer is tool calls without any text (so not an unfinished object). */
+function calledToolsOnly(error: unknown): boolean {
+  if (!RxChatError.isInstance(error) || error.code !== 'parse_error') return false;
+  const message = error.partial?.choices[0]?.message;
+  return !!message?.tool_calls?.length && !message.content;
+}
+
+/**
  * Merges the views of one stream so that each of them sees its end. A failure reaches every
  * view (so the text views give up a half emoji they held back, as `contentDeltas` promises),
- * ends each one quietly, and is passed on once, last. With a plain `merge`, the first view to
+ * ends each one quietly, and is passed on once, last. A `decisive` view (the object of
+ * `--json-schema`) is subscribed last and fails the whole with its own failures too (an answer
+ * that is not JSON), as well as the stream's. With a plain `merge`, the first view to
  * hear of it would fail the whole and cut the others off before they had their say.
  */
 function mergeViews(
   events: Observable<ChatStreamEvent>,
   views: Observable<ChatView>[],
+  decisive?: Observable<ChatView>,
 ): Observable<ChatView> {
   return merge(
     ...views.map((view) => view.pipe(catchError(() => EMPTY))),
-    events.pipe(ignoreElements()),
+    decisive ?? events.pipe(ignoreElements()),
   );
 }
 

@@ -1,9 +1,9 @@
 import { Subscription, type Observable } from 'rxjs';
 import type { MockServer } from '../mock-server';
 import { createChatClient, type ChatStreamEvent } from '../node';
-import type { ChatCommand, ChatFormat } from './chat-command';
+import type { ChatCommand } from './chat-command';
 import { ChatPrinter } from './chat-printer';
-import { chatViews } from './chat-views';
+import { chatViews, type ChatMode } from './chat-views';
 import { toResponsesRequest } from './responses-request';
 import type { Terminal } from './terminal';
 
@@ -47,7 +47,9 @@ export async function runChat(command: ChatCommand, io: ChatIo): Promise<number>
       command.api === 'responses'
         ? client.responses(toResponsesRequest(request), options)
         : client.stream(request, options);
-    return await printChat(events, command.format, io);
+    // `--json-schema` prints the answer's object; `--format json`/`ndjson` print as ever.
+    const mode = command.jsonSchema && command.format === 'text' ? 'object' : command.format;
+    return await printChat(events, mode, io);
   } finally {
     await server?.close();
   }
@@ -63,18 +65,18 @@ function mockServerNotice(command: ChatCommand, url: string): string {
 }
 
 /**
- * Subscribes to a chat stream once and prints it in `format` ({@link ChatPrinter} does the
- * writing); resolves with the exit code. Ctrl-C, or stdout's reader going away, unsubscribes,
- * which aborts the request.
+ * Subscribes to a chat stream once and prints it in `mode` (a `--format`, or the object of
+ * `--json-schema`; {@link ChatPrinter} does the writing); resolves with the exit code. Ctrl-C,
+ * or stdout's reader going away, unsubscribes, which aborts the request.
  */
 export function printChat(
   events: Observable<ChatStreamEvent>,
-  format: ChatFormat,
+  mode: ChatMode,
   io: Pick<ChatIo, 'terminal' | 'onInterrupt' | 'onOutputClosed'>,
 ): Promise<number> {
   return new Promise<number>((resolve) => {
     const subscription = new Subscription();
-    const printer = new ChatPrinter(io.terminal, format, (exitCode) => {
+    const printer = new ChatPrinter(io.terminal, mode, (exitCode) => {
       // Unsubscribing aborts the request: the server sees the connection close now.
       subscription.unsubscribe();
       removeInterrupt();
@@ -84,7 +86,7 @@ export function printChat(
     const removeInterrupt = io.onInterrupt(() => printer.interrupt());
     const removeOutputClosed = io.onOutputClosed(() => printer.outputClosed());
     subscription.add(
-      events.pipe(chatViews(format)).subscribe({
+      events.pipe(chatViews(mode)).subscribe({
         next: (view) => printer.show(view),
         error: (error: unknown) => printer.fail(error),
         complete: () => printer.succeed(),

@@ -138,6 +138,10 @@ async function chat(argv: string[]): Promise<number> {
         if (!process.stdout.destroyed) process.stdout.write(text);
       },
       error,
+      size: () =>
+        isFancy(process.stdout, process.env) && !process.stdout.destroyed
+          ? { columns: process.stdout.columns, rows: process.stdout.rows }
+          : undefined,
     },
     env: process.env,
     onInterrupt,

@@ -7,6 +7,11 @@ export interface Terminal {
   errorIsTTY: boolean;
   write(text: string): void;
   error(text: string): void;
+  /**
+   * stdout's size when it is a terminal that can redraw text in place (a TTY, `TERM` not
+   * `dumb`, `NO_COLOR` unset); `undefined` otherwise, or when left out.
+   */
+  size?(): { columns: number; rows: number } | undefined;
 }
 
 /** ANSI dim, for reasoning text, when the terminal is fancy. */

@@ -29,6 +29,10 @@ export const CHAT_OPTIONS: readonly OptionSpec[] = [
   { name: 'timeout', value: true },
   { name: 'retries', value: true },
   { name: 'no-usage' },
+  { name: 'json-schema', value: true },
+  { name: 'schema-name', value: true },
+  { name: 'tools', value: true },
+  { name: 'tool-choice', value: true },
   ...COMMON,
 ];
 
@@ -73,6 +77,19 @@ const CHAT_HELP = `rxchat chat [options] [--] [PROMPT...]   stream a chat comple
       --retries N          retries before any output (default 2)
       --no-usage           do not send stream_options.include_usage (chat only: a Responses
                            stream always reports usage)
+      --json-schema FILE   ask for JSON matching the JSON Schema in FILE (response_format, or
+                           text.format with --api responses; strict when every object lists
+                           all its properties as required with additionalProperties false) and
+                           print the answer's object: redrawn as it grows on a terminal, once
+                           at the end when piped. It is checked as JSON only (rxchat has no JSON
+                           Schema validator; the server's strict mode enforces the schema).
+                           --format json/ndjson print as usual (the content is the JSON text)
+      --schema-name NAME   the schema's name for the model (default answer)
+      --tools FILE         tools the model may call: a JSON array of chat tool definitions
+                           ({"type":"function","function":{"name",…}}) or of plain
+                           {"name","description","parameters"}. Calls are printed when complete,
+                           not run: the CLI has no way to run your code
+      --tool-choice C      auto, required, none, or the NAME of one of the tools
   -h, --help               this help
   -V, --version            the version of rxchat
   PROMPT is the words after the options; -- ends the options (for a prompt that starts with -).

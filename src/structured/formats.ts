@@ -39,6 +39,8 @@ export interface ChatJsonSchemaFormat {
     /** Whether the model must follow the schema exactly. */
     strict: boolean;
   };
+  /** Other fields a provider takes, sent as given. */
+  [key: string]: unknown;
 }
 
 /** The `json_schema` format of the Responses API's `text.format`. */
@@ -53,6 +55,8 @@ export interface ResponsesJsonSchemaFormat {
   schema: Record<string, unknown>;
   /** Whether the model must follow the schema exactly. */
   strict: boolean;
+  /** Other fields a provider takes, sent as given. */
+  [key: string]: unknown;
 }
 
 /**
