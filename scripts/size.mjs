@@ -20,11 +20,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KB = 1000;
 // The budgets hold what the core weighs today, with a little room: a ratchet, to lower as the
 // core shrinks. Before the Responses API the core was 22.6 and 16.4 kB gzipped (after
-// table-driven chunk explanations and option checks); every client now carries `responses()`
-// (the Responses parser, request check and background resume) and the operators read both
-// protocols, which adds about 5 kB: 27.6 and 21.3 kB. Issue 14's targets are 20 and 12 kB; about
-// 40% of rxchat's minified code is the text of its error messages.
-const BUDGETS = { withRxjs: 28 * KB, ownCode: 21.7 * KB };
+// table-driven chunk explanations and option checks). Every client method is in every app that
+// makes a client (a bundler cannot drop an object's method): `responses()` (the Responses parser,
+// request check and background resume, with the operators reading both protocols) added about
+// 5 kB, `runTools()` (the tool loop) 2.7 kB more: 30.7 and 24.1 kB. Issue 14's targets are 20
+// and 12 kB; about 40% of rxchat's minified code is the text of its error messages.
+const BUDGETS = { withRxjs: 31 * KB, ownCode: 24.5 * KB };
 const TARGETS = { withRxjs: 20 * KB, ownCode: 12 * KB };
 
 if (!existsSync(resolve(root, 'dist/index.mjs'))) {

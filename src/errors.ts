@@ -80,7 +80,13 @@ export interface SchemaIssue {
   /** What is wrong, in the schema library's words. */
   readonly message: string;
   /** Where: the keys (or `{ key }` segments) from the root to the value. */
-  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+  readonly path?: ReadonlyArray<PropertyKey | SchemaPathSegment> | undefined;
+}
+
+/** A segment of a {@link SchemaIssue}'s path given as an object. */
+export interface SchemaPathSegment {
+  /** The key (or index) of this step of the path. */
+  readonly key: PropertyKey;
 }
 
 const RETRYABLE_STATUSES = new Set([408, 409, 429]);

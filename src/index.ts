@@ -102,11 +102,15 @@ export type {
   ResponsesJsonSchemaFormat,
 } from './structured/formats';
 export type {
+  SchemaFailure,
   SchemaIssue,
   SchemaOutput,
   SchemaResult,
+  SchemaSuccess,
+  SchemaTypes,
   StandardSchema,
 } from './structured/standard-schema';
+export type { SchemaPathSegment } from './errors';
 export { usage } from './operators/usage';
 export { bufferText } from './operators/buffer-text';
 export type { BufferTextConfig } from './operators/buffer-text';
@@ -147,3 +151,21 @@ export type {
   TransportStart,
 } from './transport/exchange';
 export type { HeadersLike } from './transport/headers';
+
+// The multi-step tool loop: client.runTools().
+export { DEFAULT_MAX_INVALID_CALLS, DEFAULT_MAX_STEPS } from './tools/run-tools';
+export type {
+  RunToolsEvent,
+  RunToolsOptions,
+  RunToolsRequest,
+  RunToolsStepEvent,
+  StepEventKind,
+  RunToolsStepFinish,
+  RunToolsToolResult,
+  ToolArgs,
+  ToolContext,
+  ToolDefinition,
+  ToolSchema,
+  ToolSet,
+  ToolStepRequestOptions,
+} from './tools/types';

@@ -93,6 +93,18 @@ describe('the layout of src/', () => {
         'chunks',
         'responses',
         'operators',
+        // client.runTools() delegates to the tool loop.
+        'tools',
+      ],
+      // The tool loop: the client's request types (never the client itself), the stream's
+      // events and their fold, and the operators' option types.
+      tools: [
+        'chunks',
+        'responses',
+        'operators',
+        'structured',
+        'client/request',
+        'client/http-request',
       ],
     };
     const breaches: string[] = [];

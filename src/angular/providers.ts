@@ -185,5 +185,6 @@ export function injectChatClient(): ChatClient {
     stream: (request, options) => bound(client.stream(request, options)),
     complete: (request, options) => bound(client.complete(request, options)),
     responses: (request, options) => bound(client.responses(request, options)),
+    runTools: (request, options) => bound(client.runTools(request, options)),
   };
 }

@@ -146,7 +146,8 @@ export type { ChatResponseEvent };
 
 /**
  * What {@link parseChunks} emits: every validated chunk as received, then exactly one usage
- * event, then completion ({@link parseResponseEvents} emits `responses` events instead of chunks). `ChatClient.stream` adds a `response` event before each attempt's
+ * event, then completion ({@link parseResponseEvents} emits `responses` events instead of chunks;
+ * `client.runTools()` adds `step_finish` and `tool_result` events between its steps). `ChatClient.stream` adds a `response` event before each attempt's
  * chunks. Operators ignore kinds they do not know, so more may be added.
  */
 export type ChatStreamEvent =
@@ -166,12 +167,52 @@ export type ChatStreamEvent =
       /** The validated event (its `type` is the server's, e.g. `response.output_text.delta`). */
       event: ResponseStreamEvent;
     }
+  | RunToolsStepFinish
+  | RunToolsToolResult
   | {
       /** The discriminant: the end of a successful stream (the last event before completion). */
       type: 'usage';
       /** The last usage the server reported (in any chunk, or Groq's `x_groq`); `null` if none. */
       usage: Usage | null;
     };
+
+/**
+ * `client.runTools()`: the end of one step: its usage, finish reason and normalised
+ * completion.
+ */
+export interface RunToolsStepFinish {
+  /** The discriminant. */
+  type: 'step_finish';
+  /** The step, from 1. */
+  step: number;
+  /** The step's usage as its stream reported it; `null` if none. */
+  usage: Usage | null;
+  /** The step's finish reason (choice 0): `'tool_calls'`, `'stop'`, `'length'`, …; `null` if none. */
+  finishReason: string | null;
+  /** The step's answer, folded as `finalCompletion()` folds it. */
+  completion: ChatCompletion;
+}
+
+/** The outcome of one tool call, in call order after its step's `step_finish`. */
+export type RunToolsToolResult = {
+  /** The discriminant. */
+  type: 'tool_result';
+  /** The step whose answer made the call. */
+  step: number;
+  /** The call's id. */
+  id: string;
+  /** The tool's name, as the model called it. */
+  name: string;
+} & (
+  | {
+      /** What the tool returned (the last value of an Observable tool). */
+      result: unknown;
+    }
+  | {
+      /** What went wrong (an invalid call, or a tool that failed), as told to the model. */
+      error: string;
+    }
+);
 
 /** A complete call of a function tool, as in OpenAI's non-streaming response. */
 export interface FunctionToolCall {

@@ -31,6 +31,8 @@ import { resumeInBackground } from '../responses/background';
 import { responsesResponseEvents } from '../responses/protocol';
 import { serialiseResponsesRequest } from '../responses/request';
 import type { ResponsesRequest } from '../responses/types';
+import { runTools } from '../tools/run-tools';
+import type { RunToolsEvent, RunToolsOptions, RunToolsRequest, ToolSchema } from '../tools/types';
 
 /** OpenAI's endpoint, used when no `baseURL` is given. */
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
@@ -123,6 +125,18 @@ export interface ChatClient {
    * stopped, and unsubscribing cancels the response on the server.
    */
   responses(request: ResponsesRequest, options?: ChatRequestOptions): Observable<ChatStreamEvent>;
+  /**
+   * The multi-step tool loop as one cold Observable: streams a step (`stream()` for a request
+   * with `messages`, `responses()` for one with `input`), runs the tools its answer calls
+   * (validated by their schemas), sends the results, and asks again, until an answer calls no
+   * tool or `maxSteps` (default 5) is reached. Emits each step's events tagged with `step`, a
+   * `step_finish` per step, a `tool_result` per call, then one `usage` totalling every step.
+   * Unsubscribing aborts the request in flight and every running tool.
+   */
+  runTools<T extends Record<string, ToolSchema>>(
+    request: RunToolsRequest,
+    options: RunToolsOptions<T>,
+  ): Observable<RunToolsEvent>;
 }
 
 /**
@@ -281,6 +295,7 @@ export function buildChatClient(
     stream,
     complete: (request, perRequest) => stream(request, perRequest).pipe(finalCompletion()),
     responses,
+    runTools: (request, runOptions) => runTools({ stream, responses }, request, runOptions),
   };
 }
 

@@ -212,6 +212,52 @@ export function mockAnswerText(prompt: string, choiceIndex = 0): string {
 }
 
 /**
+ * The reply to a conversation whose tool results already follow the last user message, when
+ * the prompt would call tools again: a text answer that quotes the results (each whitespace
+ * collapsed and cut at 120 characters), so that a tool loop ends after one round:
+ *
+ * `<opener> You asked: "<quote>". The tools answered: "<result 1>"; "<result 2>". Voilà: café, 世界 and 🚀.`
+ *
+ * @example
+ * ```ts
+ * mockToolAnswerText('Weather in Paris? Use get_weather', ['{"temp":21}']);
+ * // 'Hello! You asked: "Weather in Paris? Use get_weather". The tools answered: "{"temp":21}". Voilà: …'
+ * ```
+ */
+export function mockToolAnswerText(
+  prompt: string,
+  results: readonly string[],
+  choiceIndex = 0,
+): string {
+  const quote = quoteOf(prompt);
+  const opener =
+    OPENERS[choiceIndex % OPENERS.length]! +
+    (choiceIndex >= OPENERS.length ? ` (#${choiceIndex + 1})` : '');
+  const asked = quote === '' ? 'You sent an empty message.' : `You asked: "${quote}".`;
+  const answered = results.map((result) => `"${quoteOf(result)}"`).join('; ');
+  return `${opener} ${asked} The tools answered: ${answered}. ${CLOSING}`;
+}
+
+/**
+ * The texts of the tool results (`role: 'tool'` messages) after the last user message; empty
+ * when there are none (or no user message).
+ *
+ * @example
+ * ```ts
+ * toolResultsAfterLastUser([{ role: 'user', content: 'Hi' }, { role: 'tool', tool_call_id: 'c', content: 'sunny' }]); // ['sunny']
+ * ```
+ */
+export function toolResultsAfterLastUser(messages: readonly Record<string, unknown>[]): string[] {
+  const results: string[] = [];
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (message.role === 'user') return results.reverse();
+    if (message.role === 'tool') results.push(messageText(message));
+  }
+  return [];
+}
+
+/**
  * What a reasoning dialect (`deepseek`) thinks before it answers, streamed as reasoning, never as
  * content: `The user wrote N words. A friendly reply that quotes them fits best.`
  *
@@ -341,7 +387,8 @@ function fragmentsOf(text: string): string[] {
 /**
  * Plans the answer to a validated request: `n` choices, each its own deterministic variant, cut
  * at `max_completion_tokens` (or `max_tokens`) tokens with finish reason `length`; tool calls
- * when the request's tools call for them (finish reason `tool_calls`).
+ * when the request's tools call for them (finish reason `tool_calls`), unless tool results
+ * already follow the last user message: then {@link mockToolAnswerText}, so tool loops end.
  *
  * @example
  * ```ts
@@ -354,7 +401,10 @@ export function planAnswer(request: AnswerRequest): PlannedAnswer {
   const quote = quoteOf(prompt);
   const seed = hashText(`${request.model}\u0000${JSON.stringify(request.messages)}`);
   const limit = request.max_completion_tokens ?? request.max_tokens ?? Infinity;
-  const tools = toolsToCall(request, prompt);
+  let tools = toolsToCall(request, prompt);
+  // A tool loop's next round: the results are in, so the answer is text that uses them.
+  const results = tools.length > 0 ? toolResultsAfterLastUser(request.messages) : [];
+  if (results.length > 0) tools = [];
   const choices: PlannedChoice[] = [];
 
   for (let index = 0; index < (request.n ?? 1); index++) {
@@ -378,7 +428,11 @@ export function planAnswer(request: AnswerRequest): PlannedAnswer {
       choices.push({ index, reasoning, content: [], toolCalls, finishReason });
       continue;
     }
-    const all = tokenize(mockAnswerText(prompt, index));
+    const all = tokenize(
+      results.length > 0
+        ? mockToolAnswerText(prompt, results, index)
+        : mockAnswerText(prompt, index),
+    );
     const content = all.slice(0, limit);
     choices.push({
       index,

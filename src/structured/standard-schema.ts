@@ -9,9 +9,29 @@ import { RxChatError, type SchemaIssue } from '../errors';
 export type { SchemaIssue };
 
 /** What `validate` returns: the value (the schema's output, defaults applied) or the issues. */
-export type SchemaResult<Output> =
-  | { readonly value: Output; readonly issues?: undefined }
-  | { readonly issues: ReadonlyArray<SchemaIssue> };
+export type SchemaResult<Output> = SchemaSuccess<Output> | SchemaFailure;
+
+/** A value the schema accepted. */
+export interface SchemaSuccess<Output> {
+  /** The schema's output: the value, with defaults and transforms applied. */
+  readonly value: Output;
+  /** Absent on success. */
+  readonly issues?: undefined;
+}
+
+/** A value the schema rejected. */
+export interface SchemaFailure {
+  /** What is wrong with the value. */
+  readonly issues: ReadonlyArray<SchemaIssue>;
+}
+
+/** The types a Standard Schema declares, for TypeScript only. */
+export interface SchemaTypes<Output> {
+  /** What the schema accepts. */
+  readonly input: unknown;
+  /** What the schema gives. */
+  readonly output: Output;
+}
 
 /** A schema rxchat can validate with: zod 4's, or any other Standard Schema. */
 export interface StandardSchema<Output = unknown> {
@@ -20,7 +40,7 @@ export interface StandardSchema<Output = unknown> {
     /** Validates a value, synchronously or with a Promise. */
     readonly validate: (value: unknown) => SchemaResult<Output> | Promise<SchemaResult<Output>>;
     /** The inferred types, for TypeScript only. */
-    readonly types?: { readonly input: unknown; readonly output: Output } | undefined;
+    readonly types?: SchemaTypes<Output> | undefined;
   };
 }
 
