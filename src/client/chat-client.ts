@@ -295,7 +295,8 @@ export function buildChatClient(
     stream,
     complete: (request, perRequest) => stream(request, perRequest).pipe(finalCompletion()),
     responses,
-    runTools: (request, runOptions) => runTools({ stream, responses }, request, runOptions),
+    runTools: (request, runOptions) =>
+      runTools({ stream, responses }, request, runOptions, options.signal),
   };
 }
 

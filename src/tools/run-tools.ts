@@ -219,6 +219,7 @@ export function runTools<T extends Record<string, ToolSchema>>(
   client: ToolLoopClient,
   request: RunToolsRequest,
   options: RunToolsOptions<T>,
+  clientSignal?: AbortSignal,
 ): Observable<RunToolsEvent> {
   const loop = defer((): Observable<RunToolsEvent> => {
     const settings = settingsOf(options as RunToolsOptions);
@@ -352,21 +353,26 @@ export function runTools<T extends Record<string, ToolSchema>>(
     );
   });
 
-  const signal = isRecord(options) ? (options as ToolStepRequestOptions).signal : undefined;
-  if (!signal) return loop;
-  // The caller's signal also stops the tools: the request in flight fails by itself (the
-  // client's own listener comes first), a running tool is aborted with the loop.
+  const own = isRecord(options) ? (options as ToolStepRequestOptions).signal : undefined;
+  const signals = [own, clientSignal].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length === 0) return loop;
+  // The caller's signal (this loop's, or the client's) also stops the tools: the request in
+  // flight fails by itself (the client's own listener comes first), a running tool is aborted
+  // with the loop.
   return new Observable<RunToolsEvent>((subscriber) => {
     const subscription = loop.subscribe(subscriber);
-    const onAbort = () =>
-      subscriber.error(
-        new RxChatError('aborted', 'runTools: aborted by the caller', {
-          cause: signal.reason,
-          retryable: false,
-        }),
-      );
-    if (signal.aborted) onAbort();
-    else {
+    for (const signal of signals) {
+      const onAbort = () =>
+        subscriber.error(
+          new RxChatError('aborted', 'runTools: aborted by the caller', {
+            cause: signal.reason,
+            retryable: false,
+          }),
+        );
+      if (signal.aborted) {
+        onAbort();
+        break;
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       subscription.add(() => signal.removeEventListener('abort', onAbort));
     }

@@ -460,6 +460,32 @@ describe('client.runTools() (chat)', () => {
     expect(signals[0]!.aborted).toBe(true);
   });
 
+  it('the client’s signal aborts a running tool too, not only the next request', () => {
+    const signals: AbortSignal[] = [];
+    const controller = new AbortController();
+    const { error, timeline } = play(
+      [chatStep(callChunks([parisCall]))],
+      (client, { cold }) => {
+        cold('-------a').subscribe(() => controller.abort());
+        return client.runTools(request, {
+          tools: {
+            get_weather: {
+              parameters: weather,
+              execute: (_args, { signal }) => {
+                signals.push(signal);
+                return NEVER;
+              },
+            },
+          },
+        });
+      },
+      { signal: controller.signal },
+    );
+    expect(timeline).toBe('0:Rc 1:c 2:c 3:c 4:c 5:F 7:#');
+    expect(error).toEqual(expect.objectContaining({ code: 'aborted' }));
+    expect(signals[0]!.aborted).toBe(true);
+  });
+
   it('retries a step before its output (a 503, then success) and never runs a tool twice', () => {
     const executed: string[] = [];
     const { timeline, events, transport } = play(
