@@ -18,8 +18,8 @@ const plainRequireOfUndici: Plugin = {
 };
 
 // Two builds: the library (dual ESM + CommonJS with declarations, one file per entry point: the
-// browser-safe core, the Node build with undici, rxchat/testing, rxchat/mock-server and
-// rxchat/schemas, the only one with zod) and
+// browser-safe core, the Node build with undici, rxchat/testing, rxchat/mock-server, rxchat/relay
+// and rxchat/schemas, the only one with zod) and
 // the CLI (one CommonJS file with a shebang, so `bin` works on every Node that we support).
 //
 // No source maps in dist/ (so none in the tarball): they were two thirds of it, and the code is
@@ -32,6 +32,7 @@ export default defineConfig([
       node: 'src/node.ts',
       testing: 'src/testing/index.ts',
       'mock-server': 'src/mock-server/index.ts',
+      relay: 'src/relay.ts',
       schemas: 'src/schemas.ts',
     },
     format: ['esm', 'cjs'],

@@ -25,8 +25,10 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const bin = (pkg, file) => join(root, 'node_modules', pkg, file);
-// The packed tarball must stay small; source maps (about 0.7 MB packed) would break this.
-const PACKED_BUDGET = 500_000;
+// The packed tarball must stay small; source maps (about 0.7 MB packed) would break this. It was
+// 350 kB before the Responses API, the tool loop, structured output and the relay (about 526 kB
+// with them: the core is in six files of dist/, ESM, CommonJS and their types, and in the CLI).
+const PACKED_BUDGET = 560_000;
 const started = Date.now();
 const timings = [];
 
@@ -203,10 +205,11 @@ await step('ESM project: every entry point, and a request through the default tr
     import * as node from 'rxchat/node';
     import { sseWire } from 'rxchat/testing';
     import { startMockServer } from 'rxchat/mock-server';
+    import { createRelay, memoryStore } from 'rxchat/relay';
     import { chatCompletionChunkSchema } from 'rxchat/schemas';
     import { provideRxChat } from 'rxchat/angular';
     const { cache } = createRequire(import.meta.url);
-    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, chatCompletionChunkSchema.safeParse, provideRxChat].map((f) => typeof f);
+    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, createRelay, memoryStore, chatCompletionChunkSchema.safeParse, provideRxChat].map((f) => typeof f);
     if (kinds.some((kind) => kind !== 'function')) throw new Error('missing exports: ' + kinds);
     if (!chatCompletionChunkSchema.safeParse({ choices: [] }).success) throw new Error('rxchat/schemas rejects a chunk');
     ${mockServerRoundTrip}
@@ -227,8 +230,9 @@ await step('CommonJS project: every entry point but rxchat/angular, and a reques
     const node = require('rxchat/node');
     const { sseWire } = require('rxchat/testing');
     const { startMockServer } = require('rxchat/mock-server');
+    const { createRelay, memoryStore } = require('rxchat/relay');
     const { chatCompletionChunkSchema } = require('rxchat/schemas');
-    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, chatCompletionChunkSchema.safeParse].map((f) => typeof f);
+    const kinds = [createChatClient, decodeSse, RxChatError, node.undiciTransport, sseWire, startMockServer, createRelay, memoryStore, chatCompletionChunkSchema.safeParse].map((f) => typeof f);
     if (kinds.some((kind) => kind !== 'function')) throw new Error('missing exports: ' + kinds);
     if (!chatCompletionChunkSchema.safeParse({ choices: [] }).success) throw new Error('rxchat/schemas rejects a chunk');
     (async () => {
@@ -248,6 +252,7 @@ const typedSource = (angular) => `
   import { undiciTransport, type UndiciTransportOptions } from 'rxchat/node';
   import { sseWire, textChunks } from 'rxchat/testing';
   import { startMockServer, type MockServer } from 'rxchat/mock-server';
+  import { createRelay, memoryStore, type Relay, type RelayEntry } from 'rxchat/relay';
   ${angular ? "import { provideRxChat } from 'rxchat/angular';" : ''}
   type IsAny<T> = 0 extends 1 & T ? true : false;
   type NotAny<T extends false> = T;
@@ -255,6 +260,8 @@ const typedSource = (angular) => `
     NotAny<IsAny<ChatClient>>,
     NotAny<IsAny<UndiciTransportOptions>>,
     NotAny<IsAny<MockServer>>,
+    NotAny<IsAny<Relay>>,
+    NotAny<IsAny<RelayEntry>>,
     NotAny<IsAny<typeof sseWire>>,
     NotAny<IsAny<typeof finalCompletion>>,
     NotAny<IsAny<typeof RxChatError>>,
@@ -267,6 +274,7 @@ const typedSource = (angular) => `
   createChatClient({ baseURL: 42 });
   export const wire: string = sseWire(textChunks(['a', 'b']));
   export const server: Promise<MockServer> = startMockServer();
+  export const relay: Relay = createRelay({ store: memoryStore({ retentionMs: 1000 }) });
   // The core's hand-written chunk type and the schema's inferred one are interchangeable.
   export const parsed: ChatCompletionChunk = chatCompletionChunkSchema.parse({});
   export const inferred: z.infer<typeof chatCompletionChunkSchema> = parsed;

@@ -169,3 +169,7 @@ export type {
   ToolSet,
   ToolStepRequestOptions,
 } from './tools/types';
+
+// Reading a relayed run (the SSE of rxchat/relay), resuming by itself: relayStream().
+export { relayStream } from './relay-client/relay-stream';
+export type { RelayRetryOptions, RelayStreamOptions } from './relay-client/relay-stream';
