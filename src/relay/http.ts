@@ -197,12 +197,18 @@ function streamEvents(
   const cut = () => {
     if (cleanUp()) res.destroy();
   };
+  /**
+   * What this reader may leave waiting: the budget on top of the response's own buffer (its
+   * high-water mark, which Node 22 raised from 16 to 64 KiB: a budget below it would cut every
+   * reader at its first full buffer).
+   */
+  const allowance = () => context.readerBudgetBytes + res.writableHighWaterMark;
   /** Writes; false when the socket is not drained. */
   const write = (text: string): boolean => {
     if (finished) return false;
     wroteSinceTick = true;
     const drained = res.write(text);
-    if (!drained && res.writableLength > context.readerBudgetBytes) cut();
+    if (!drained && res.writableLength > allowance()) cut();
     return drained;
   };
   const switchTo = () => {
@@ -246,7 +252,7 @@ function streamEvents(
           .subscribe({
             next: (entry) => {
               owed += Buffer.byteLength(frameOf(entry));
-              if (res.writableLength + owed > context.readerBudgetBytes) cut();
+              if (res.writableLength + owed > allowance()) cut();
             },
             error: () => undefined,
           });

@@ -20,9 +20,9 @@ export interface RelayOptions {
    */
   keepAliveMs?: number;
   /**
-   * The most bytes one SSE reader may leave waiting in this process (its socket's buffers) before
-   * it is cut: a stalled client never grows the server's memory, and resumes from its last
-   * offset when it comes back. Default 1 MiB.
+   * The most bytes one SSE reader may leave waiting in this process, on top of its response's
+   * own buffer (Node's high-water mark, 16 or 64 KiB), before it is cut: a stalled client never
+   * grows the server's memory, and resumes from its last offset when it comes back. Default 1 MiB.
    */
   readerBudgetBytes?: number;
   /**
