@@ -13,7 +13,12 @@ const plainRequireOfUndici: Plugin = {
   name: 'plain-require-of-undici',
   renderChunk(code) {
     if (this.format !== 'cjs') return undefined;
-    return { code: code.replaceAll('__require("undici")', 'require("undici")') };
+    // The same for ioredis, which the Redis relay store loads on first use (`{ url }`).
+    return {
+      code: code
+        .replaceAll('__require("undici")', 'require("undici")')
+        .replaceAll('__require("ioredis")', 'require("ioredis")'),
+    };
   },
 };
 
@@ -43,8 +48,9 @@ export default defineConfig([
     splitting: false,
     treeshake: true,
     outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
-    // `node:` built-ins appear only in the Node entry (the undici transport's decompression).
-    external: ['rxjs', 'zod', 'undici', /^node:/],
+    // `node:` built-ins appear only in the Node entry (the undici transport's decompression);
+    // ioredis (an optional peer) only in rxchat/relay's Redis store, loaded on first use.
+    external: ['rxjs', 'zod', 'undici', 'ioredis', /^node:/],
     // No `import()` in the CommonJS build: a lazy `require()` instead (see plainRequireOfUndici).
     esbuildOptions(options, { format }) {
       if (format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };

@@ -24,4 +24,6 @@ export type { Relay, RelayEventsOptions, RelayOptions, RelayRun } from './relay/
 export type { RelayAccess, RelayHandler } from './relay/http';
 export { memoryStore } from './relay/memory-store';
 export type { MemoryStoreOptions } from './relay/memory-store';
+export { redisStore } from './relay/redis-store';
+export type { RedisClientLike, RedisStoreConnection, RedisStoreOptions } from './relay/redis-store';
 export type { RelayEnd, RelayEntry, RelayErrorJson, RelayRunInfo, RelayStore } from './relay/types';

@@ -1,0 +1,392 @@
+import { Observable } from 'rxjs';
+import type { ChatStreamEvent } from '../chunks/types';
+import { RxChatError } from '../errors';
+import { unknownRun } from './memory-store';
+import type { RelayEnd, RelayEntry, RelayRunInfo, RelayStore } from './types';
+
+/**
+ * The few commands {@link redisStore} needs of a Redis client, typed structurally so that rxchat
+ * does not depend on ioredis's types: an ioredis `Redis` instance fits.
+ */
+export interface RedisClientLike {
+  /** Sends one command (`client.call('XRANGE', key, '-', '+')`) and resolves with its reply. */
+  call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /** A new connection with the same options: each live reader blocks on one of its own. */
+  duplicate(): RedisClientLike;
+  /** Closes the connection at once (pending commands fail). */
+  disconnect(): void;
+}
+
+/** Where {@link redisStore} connects: a client of yours, or a URL it connects to itself. */
+export type RedisStoreConnection =
+  | {
+      /**
+       * An ioredis client (or anything that fits {@link RedisClientLike}). It stays yours: the
+       * store duplicates it for its readers, and `close()` leaves it open.
+       */
+      client: RedisClientLike;
+    }
+  | {
+      /**
+       * A Redis URL (`redis://host:6379/0`): the store loads ioredis (an optional peer
+       * dependency: install it) on first use, connects, and `close()` disconnects.
+       */
+      url: string;
+    };
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** The prefix of every key the store writes. Default `'rxchat:relay:'`. */
+  prefix?: string;
+  /**
+   * How long a finished run stays readable, in milliseconds, after it ends (its keys get a Redis
+   * expiry); then it is unknown again. Default 600 000 (10 minutes); `Infinity` keeps runs
+   * until they are deleted.
+   */
+  retentionMs?: number;
+  /**
+   * The most events one run may hold; the event after the last one allowed ends the run as
+   * `errored` (`event_too_large`) and its upstream is stopped. Default 100 000.
+   */
+  maxEvents?: number;
+  /**
+   * The producer's lease, in milliseconds: the process that created a run refreshes it (every
+   * third of it) while the run runs. A reader that finds a running run without a lease (its
+   * producer died) ends it as `truncated`, so readers never wait on a dead process. Default
+   * 10 000.
+   */
+  leaseMs?: number;
+}
+
+// Keys of a run (the hash tag keeps them in one slot of a Redis Cluster):
+//   <prefix>{<runId>}:state  hash: status (running | finished), events (count), end (JSON)
+//   <prefix>{<runId>}:log    stream: entry id `<offset>-1`, field `e` (event JSON) or `end`
+//   <prefix>{<runId>}:lease  string with PX leaseMs, refreshed by the producing process
+// Every write is one Lua script, so it is atomic: append only while running, first end wins.
+
+const FINISH_FN = `
+local function finish(endJson, retention)
+  local n = tonumber(redis.call('HGET', KEYS[1], 'events'))
+  redis.call('XADD', KEYS[2], n .. '-1', 'end', endJson)
+  redis.call('HSET', KEYS[1], 'status', 'finished', 'end', endJson)
+  redis.call('DEL', KEYS[3])
+  if retention >= 0 then
+    redis.call('PEXPIRE', KEYS[1], math.max(retention, 1))
+    redis.call('PEXPIRE', KEYS[2], math.max(retention, 1))
+  end
+  return n
+end
+`;
+
+/** KEYS state log lease; ARGV leaseMs truncatedJson retention → 1 claimed, 0 taken. */
+const CREATE = `${FINISH_FN}
+local status = redis.call('HGET', KEYS[1], 'status')
+if status then
+  if status == 'running' and redis.call('EXISTS', KEYS[3]) == 0 then
+    finish(ARGV[2], tonumber(ARGV[3]))
+  end
+  return 0
+end
+redis.call('DEL', KEYS[2])
+redis.call('HSET', KEYS[1], 'status', 'running', 'events', 0)
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+return 1
+`;
+
+/** KEYS state log; ARGV eventJson maxEvents → offset, -1 not running, -2 full (maxEvents). */
+const APPEND = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
+local n = tonumber(redis.call('HGET', KEYS[1], 'events'))
+if n >= tonumber(ARGV[2]) then return -2 end
+redis.call('XADD', KEYS[2], n .. '-1', 'e', ARGV[1])
+redis.call('HSET', KEYS[1], 'events', n + 1)
+return n
+`;
+
+/** KEYS state log lease; ARGV endJson retention → the end's offset, or -1. */
+const FINISH = `${FINISH_FN}
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
+return finish(ARGV[1], tonumber(ARGV[2]))
+`;
+
+/**
+ * KEYS state log lease; ARGV truncatedJson retention → -2 unknown, -1 nothing to do, else the
+ * offset of the `truncated` end it wrote (the run was running without a lease).
+ */
+const REAP = `${FINISH_FN}
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+if status ~= 'running' or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+return finish(ARGV[1], tonumber(ARGV[2]))
+`;
+
+/** KEYS state lease; ARGV leaseMs → 1 refreshed, 0 the run is not running any more. */
+const REFRESH = `
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+return 1
+`;
+
+const TRUNCATED = JSON.stringify({ status: 'truncated' } satisfies RelayEnd);
+/** How many entries one XRANGE or XREAD answers at most. */
+const BATCH = 1000;
+
+type StreamEntry = [id: string, fields: string[]];
+
+/**
+ * A {@link RelayStore} on Redis (Streams, 5.0 and later; tested on 7), shared by every process
+ * that uses the same Redis and prefix: a run started in one process is read, and stopped, from
+ * any other (the producer stops its upstream at its next event). Each run is a stream (the
+ * offset is the entry id), a state hash and a lease that the producing process refreshes; every
+ * write is an atomic Lua script. Finished runs expire `retentionMs` after they end.
+ *
+ * ioredis is an optional peer dependency: pass a client of yours (`{ client }`), or a URL
+ * (`{ url }`), and the store loads ioredis on first use. Each live reader blocks
+ * (`XREAD BLOCK`) on a connection of its own, closed when it unsubscribes. `close()` stops the
+ * lease refreshes and closes the connections the store opened (never your client); the runs stay
+ * in Redis, and one this process was producing ends as `truncated` once its lease runs out.
+ *
+ * @example
+ * ```ts
+ * import { createRelay, redisStore } from 'rxchat/relay';
+ *
+ * const store = redisStore({ url: 'redis://localhost:6379' }, { retentionMs: 60_000 });
+ * const relay = createRelay({ store });
+ * // … on shutdown:
+ * await relay.close();
+ * await store.close();
+ * ```
+ */
+export function redisStore(
+  connection: RedisStoreConnection,
+  options: RedisStoreOptions = {},
+): RelayStore {
+  const prefix = options.prefix ?? 'rxchat:relay:';
+  const retentionMs = options.retentionMs ?? 600_000;
+  const maxEvents = options.maxEvents ?? 100_000;
+  const leaseMs = options.leaseMs ?? 10_000;
+  if (!(retentionMs >= 0)) throw new RangeError('retentionMs must be a number >= 0');
+  if (!(maxEvents >= 0)) throw new RangeError('maxEvents must be a number >= 0');
+  if (!(leaseMs >= 30)) throw new RangeError('leaseMs must be a number >= 30');
+  if (!('client' in connection) && !('url' in connection)) {
+    throw new RangeError('redisStore needs { client } or { url }');
+  }
+  const retention = retentionMs === Infinity ? -1 : Math.round(retentionMs);
+  const lease = Math.round(leaseMs);
+  // A reader checks the producer's lease each time it waited this long for an entry.
+  const blockMs = Math.max(10, Math.min(Math.round(lease / 2), 5_000));
+
+  let closed = false;
+  let opened: Promise<RedisClientLike> | undefined;
+  /** The connections this store opened (its own client and the readers'). */
+  const connections = new Set<RedisClientLike>();
+  /** The runs this process produces: their lease is refreshed. */
+  const owned = new Set<string>();
+  let refresher: ReturnType<typeof setInterval> | undefined;
+
+  const closedError = () => new RxChatError('validation_error', 'The relay store is closed');
+
+  const client = (): Promise<RedisClientLike> => {
+    if (closed) return Promise.reject(closedError());
+    if ('client' in connection) return Promise.resolve(connection.client);
+    opened ??= (async () => {
+      const ioredis = await import('ioredis');
+      const Redis = ioredis.Redis ?? ioredis.default;
+      const made: RedisClientLike = new Redis(connection.url);
+      if (closed) {
+        made.disconnect();
+        throw closedError();
+      }
+      connections.add(made);
+      return made;
+    })();
+    return opened;
+  };
+
+  const keys = (runId: string) => {
+    const base = `${prefix}{${runId}}:`;
+    return [`${base}state`, `${base}log`, `${base}lease`] as const;
+  };
+
+  const script = async (source: string, runKeys: readonly string[], ...args: (string | number)[]) =>
+    Number(await (await client()).call('EVAL', source, runKeys.length, ...runKeys, ...args));
+
+  const refresh = () => {
+    for (const runId of owned) {
+      const [state, , leaseKey] = keys(runId);
+      script(REFRESH, [state, leaseKey], lease).then(
+        (running) => {
+          if (running === 0) release(runId);
+        },
+        () => undefined, // Redis away: the lease may lapse, and readers end the run.
+      );
+    }
+  };
+  const own = (runId: string) => {
+    owned.add(runId);
+    if (!refresher) {
+      refresher = setInterval(refresh, Math.max(10, Math.floor(lease / 3)));
+      refresher.unref?.();
+    }
+  };
+  const release = (runId: string) => {
+    owned.delete(runId);
+    if (owned.size === 0 && refresher) {
+      clearInterval(refresher);
+      refresher = undefined;
+    }
+  };
+
+  const parseEntry = ([id, fields]: StreamEntry): RelayEntry => {
+    const offset = Number(id.slice(0, id.indexOf('-')));
+    const [field, json] = fields as [string, string];
+    return field === 'end'
+      ? { offset, end: JSON.parse(json) as RelayEnd }
+      : { offset, event: JSON.parse(json) as ChatStreamEvent };
+  };
+
+  const store: RelayStore = {
+    async create(runId) {
+      if (closed) throw closedError();
+      const claimed = (await script(CREATE, keys(runId), lease, TRUNCATED, retention)) === 1;
+      if (claimed && !closed) own(runId);
+      return claimed;
+    },
+
+    async append(runId, event) {
+      const [state, log] = keys(runId);
+      const offset = await script(APPEND, [state, log], JSON.stringify(event), maxEvents);
+      if (offset >= 0) return offset;
+      if (offset === -2) {
+        // Full: end it as errored (unless another end came first).
+        const error = new RxChatError(
+          'event_too_large',
+          `Relay run "${runId}" passed maxEvents (${maxEvents}); the events before are kept`,
+        );
+        const end: RelayEnd = { status: 'errored', error: error.toJSON() };
+        await script(FINISH, keys(runId), JSON.stringify(end), retention);
+      }
+      release(runId);
+      return null;
+    },
+
+    async finish(runId, how) {
+      const offset = await script(FINISH, keys(runId), JSON.stringify(how), retention);
+      release(runId);
+      return offset >= 0 ? offset : null;
+    },
+
+    async info(runId): Promise<RelayRunInfo | undefined> {
+      const [state] = keys(runId);
+      const reply = (await (await client()).call('HGETALL', state)) as string[] | null;
+      const fields: Record<string, string> = {};
+      for (let i = 0; reply && i + 1 < reply.length; i += 2) fields[reply[i]!] = reply[i + 1]!;
+      if (fields.status === undefined) return undefined;
+      return {
+        events: Number(fields.events ?? 0),
+        end: fields.end === undefined ? null : (JSON.parse(fields.end) as RelayEnd),
+      };
+    },
+
+    read(runId, after) {
+      return new Observable<RelayEntry>((subscriber) => {
+        const runKeys = keys(runId);
+        const [, log] = runKeys;
+        let reader: RedisClientLike | undefined;
+        let done = false;
+
+        /** Emits the entries after `after`; true once the end was emitted. */
+        const emit = (entries: StreamEntry[]): boolean => {
+          for (const raw of entries) {
+            if (subscriber.closed) return true;
+            const entry = parseEntry(raw);
+            if ('end' in entry) {
+              subscriber.next(entry);
+              subscriber.complete();
+              return true;
+            }
+            if (entry.offset > after) subscriber.next(entry);
+          }
+          return false;
+        };
+
+        const run = async () => {
+          const main = await client();
+          const info = await store.info(runId);
+          if (!info) throw unknownRun(runId);
+          // The cursor (an entry id, exclusive): never past the last event there was, so the
+          // end entry is read whatever `after` is.
+          const from = Math.min(Math.floor(after), info.events - 1);
+          let cursor = from >= 0 ? `${from}-1` : '0-0';
+          // The replay, in batches, on the shared connection.
+          for (;;) {
+            const batch = (await main.call(
+              'XRANGE',
+              log,
+              `(${cursor}`,
+              '+',
+              'COUNT',
+              BATCH,
+            )) as StreamEntry[];
+            if (done || emit(batch)) return;
+            if (batch.length > 0) cursor = batch.at(-1)![0];
+            if (batch.length < BATCH) break;
+          }
+          // The tail, on a connection of its own (XREAD BLOCK holds it).
+          if (done) return;
+          if (closed) throw closedError();
+          reader = main.duplicate();
+          connections.add(reader);
+          for (;;) {
+            const reply = (await reader.call(
+              'XREAD',
+              'COUNT',
+              BATCH,
+              'BLOCK',
+              blockMs,
+              'STREAMS',
+              log,
+              cursor,
+            )) as [string, StreamEntry[]][] | null;
+            if (done) return;
+            if (closed) throw closedError();
+            const batch = reply?.[0]?.[1] ?? [];
+            if (emit(batch)) return;
+            if (batch.length > 0) {
+              cursor = batch.at(-1)![0];
+              continue;
+            }
+            // Nothing for a while: is the producer still alive? (If not, this writes the end.)
+            const reaped = await script(REAP, runKeys, TRUNCATED, retention);
+            if (reaped === -2) throw unknownRun(runId);
+          }
+        };
+
+        const stop = () => {
+          done = true;
+          // (Once only: ioredis leaves a timer behind when a closed connection is disconnected.)
+          if (reader && connections.delete(reader)) reader.disconnect();
+          reader = undefined;
+        };
+        run().then(stop, (error: unknown) => {
+          if (!done && !subscriber.closed) subscriber.error(closed ? closedError() : error);
+          stop();
+        });
+        return stop;
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (refresher) clearInterval(refresher);
+      refresher = undefined;
+      owned.clear();
+      await opened?.catch(() => undefined);
+      // Its own connection and the readers': closed at once (pending commands fail).
+      for (const connection of [...connections]) connection.disconnect();
+      connections.clear();
+    },
+  };
+  return store;
+}
