@@ -1,20 +1,36 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { ChunkReader } from '../chunks/chunk-reader';
 import type { ChatStreamEvent } from '../chunks/types';
 import { SseDecoder } from '../sse/sse-decoder';
 
 /**
- * `body.pipe(decodeSse(options), parseChunks(options))`, fused for the client: the same two
- * engines, but each event's data goes from the SSE parser straight to the chunk reader, with no
- * event object and no subscriber in between. Every chunk of every stream passes through here.
- * (The two public operators stay the way to build a pipeline of your own.)
+ * What turns the data of server-sent events into one protocol's events: chat's `ChunkReader`,
+ * the Responses API's `ResponseEventReader`. After it has ended it ignores everything.
  */
-export function sseChunks(
+export interface EventDataReader {
+  /** Whether the stream has ended; nothing more is read. */
+  readonly ended: boolean;
+  /** One dispatched event: its data, its `event:` type, and whether the body cut it short. */
+  message(data: string, event: string | undefined, incomplete: boolean): void;
+  /** The body ended. */
+  end(): void;
+  /** The body failed (or an event was too large). */
+  fail(error: unknown): void;
+}
+
+/**
+ * `body.pipe(decodeSse(options), <the protocol's parser>)`, fused for the client: the same two
+ * engines, but each event's data goes from the SSE parser straight to the protocol's reader,
+ * with no event object and no subscriber in between. Every chunk of every stream passes through
+ * here. (The public operators stay the way to build a pipeline of your own.)
+ */
+export function sseEventsWith(
   body: Observable<Uint8Array | string>,
-  options: { maxEventBytes: number; requireDone: boolean },
+  maxEventBytes: number,
+  readerFor: (subscriber: Subscriber<ChatStreamEvent>) => EventDataReader,
 ): Observable<ChatStreamEvent> {
   return new Observable<ChatStreamEvent>((subscriber) => {
-    const reader = new ChunkReader(subscriber, options.requireDone);
+    const reader = readerFor(subscriber);
     const decoder = new SseDecoder(
       {
         // Once the consumer has gone (take, Stop), the rest of the piece is not worth parsing.
@@ -22,7 +38,7 @@ export function sseChunks(
           if (!subscriber.closed) reader.message(data, event, incomplete);
         },
       },
-      options.maxEventBytes,
+      maxEventBytes,
     );
     return body.subscribe({
       next(piece) {
@@ -44,4 +60,16 @@ export function sseChunks(
       },
     });
   });
+}
+
+/** `body.pipe(decodeSse(options), parseChunks(options))`, fused (see {@link sseEventsWith}). */
+export function sseChunks(
+  body: Observable<Uint8Array | string>,
+  options: { maxEventBytes: number; requireDone: boolean },
+): Observable<ChatStreamEvent> {
+  return sseEventsWith(
+    body,
+    options.maxEventBytes,
+    (subscriber) => new ChunkReader(subscriber, options.requireDone),
+  );
 }

@@ -1,51 +1,24 @@
-import { Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { excerpt, providerStreamError, RxChatError } from '../errors';
 import { readResponse, type ResponseOptions, type WireProtocol } from '../response/read-response';
-import { SseDecoder } from '../sse/sse-decoder';
+import { sseEventsWith } from '../response/chat-sse';
 import type { ChatHttpResponse } from '../transport/types';
 import { ResponseEventReader } from './event-reader';
 import type { ResponseStreamEvent } from './types';
 import { responsesUsage } from './usage';
 import { responseEventProblem } from './validate';
 
-/**
- * `body.pipe(decodeSse(options), parseResponseEvents())`, fused for the client as chat's
- * `sseChunks` is: each event's data goes from the SSE parser straight to the event reader.
- */
+/** `body.pipe(decodeSse(options), parseResponseEvents())`, fused as chat's `sseChunks` is. */
 export function sseResponseEvents(
   body: Observable<Uint8Array | string>,
   options: { maxEventBytes: number },
 ): Observable<ChatStreamEvent> {
-  return new Observable<ChatStreamEvent>((subscriber) => {
-    const reader = new ResponseEventReader(subscriber);
-    const decoder = new SseDecoder(
-      {
-        message: (data, event, _id, incomplete) => {
-          if (!subscriber.closed) reader.message(data, event, incomplete);
-        },
-      },
-      options.maxEventBytes,
-    );
-    return body.subscribe({
-      next(piece) {
-        if (reader.ended) return;
-        const tooLarge = decoder.feed(piece);
-        if (tooLarge) reader.fail(tooLarge);
-      },
-      error(error: unknown) {
-        if (reader.ended) return;
-        const tooLarge = decoder.end();
-        reader.fail(tooLarge ?? error);
-      },
-      complete() {
-        if (reader.ended) return;
-        const tooLarge = decoder.end();
-        if (tooLarge) reader.fail(tooLarge);
-        else reader.end();
-      },
-    });
-  });
+  return sseEventsWith(
+    body,
+    options.maxEventBytes,
+    (subscriber) => new ResponseEventReader(subscriber),
+  );
 }
 
 /**
