@@ -22,6 +22,7 @@
 export { createRelay } from './relay/relay';
 export type { Relay, RelayEventsOptions, RelayOptions, RelayRun } from './relay/relay';
 export type { RelayAccess, RelayHandler } from './relay/http';
+export type { RelayStartHook, RelayStartRequest } from './relay/start-route';
 export { memoryStore } from './relay/memory-store';
 export type { MemoryStoreOptions } from './relay/memory-store';
 export { redisStore } from './relay/redis-store';

@@ -1,12 +1,32 @@
 import type { DialectName, MockServer, MockServerOptions } from '../mock-server';
 import { DIALECT_NAMES } from '../mock-server/dialect-names';
-import { last, parseArgs } from './args';
+import { last, parseArgs, type ParsedArgs } from './args';
+import { RELAY_PREFIX, startServeRelay, type ServeRelay } from './serve-relay';
 import { SERVE_OPTIONS } from './usage';
 import { UsageError } from './usage-error';
 
-/** Parses `rxchat serve` flags into mock server options. */
-export function serveOptions(argv: string[]): MockServerOptions {
+/** What `rxchat serve` flags ask for: the mock server, and maybe a relay beside it. */
+export interface ServeSettings {
+  /** The mock server's options. */
+  mock: MockServerOptions;
+  /** `--relay` (or `--relay-redis URL`): a relay under `/relay`, its runs in Redis when given. */
+  relay?: { redisUrl?: string };
+}
+
+/** Parses `rxchat serve` flags. */
+export function serveSettings(argv: string[]): ServeSettings {
   const args = parseArgs(argv, SERVE_OPTIONS);
+  const mock = serveOptions(args);
+  const redisUrl = last(args, 'relay-redis');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new UsageError(`--relay-redis must be a redis:// or rediss:// URL, not ${redisUrl}`);
+  }
+  if (redisUrl !== undefined) return { mock, relay: { redisUrl } };
+  return args.flags.has('relay') ? { mock, relay: {} } : { mock };
+}
+
+/** The mock server options of parsed `rxchat serve` flags. */
+function serveOptions(args: ParsedArgs): MockServerOptions {
   if (args.positional.length > 0) throw new UsageError(`unexpected argument ${args.positional[0]}`);
   const pace = last(args, 'pace') ?? 'realistic';
   if (pace !== 'realistic' && pace !== 'none') {
@@ -37,24 +57,39 @@ export function serveOptions(argv: string[]): MockServerOptions {
   return options;
 }
 
-/** `rxchat serve`: starts the server, prints its URL, and runs until `stopped` resolves. */
+/**
+ * `rxchat serve`: starts the server (with `--relay`, a relay on its origin), prints its URL (and
+ * the relay's), and runs until `stopped` resolves.
+ */
 export async function runServe(
   argv: string[],
   start: (options: MockServerOptions) => Promise<MockServer>,
   out: (line: string) => void,
   stopped: Promise<void>,
 ): Promise<number> {
-  const options = serveOptions(argv);
+  const settings = serveSettings(argv);
+  let relay: ServeRelay | undefined;
+  if (settings.relay) {
+    relay = await startServeRelay({ ...settings.relay, apiKey: settings.mock.apiKey });
+    settings.mock.routes = relay.routes;
+  }
   let server: MockServer;
   try {
-    server = await start(options);
+    server = await start(settings.mock);
   } catch (error) {
+    await relay?.close();
     // The server checks its options (fault specs, …): a bad one is a command-line mistake.
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
   out(server.url);
+  if (relay) {
+    relay.attach(server.url);
+    out(`relay: ${new URL(server.url).origin}${RELAY_PREFIX}`);
+  }
   await stopped;
+  // The relay first: its runs end as truncated while their upstream can still be closed.
+  await relay?.close();
   await server.close();
   return 0;
 }

@@ -43,6 +43,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { name: 'pace', value: true },
   { name: 'fault', value: true },
   { name: 'api-key', value: true },
+  { name: 'relay' },
+  { name: 'relay-redis', value: true },
   ...COMMON,
 ];
 
@@ -109,9 +111,17 @@ const SERVE_HELP = `rxchat serve [options]   run the built-in OpenAI-compatible 
       --fault SPEC         inject a fault into every response (repeatable), e.g. status:429,
                            error-before, error-after:3, disconnect-after:5, stall:keepalive
       --api-key KEY        require this bearer key
+      --relay              also serve an rxchat/relay under /relay on the same origin: POST
+                           /relay/runs with a chat request starts a run on the mock (its
+                           x-mock-* headers go along) and answers {"id","events","stop"};
+                           GET /relay/runs/ID/events streams it (resumable SSE), POST
+                           /relay/runs/ID/stop stops it
+      --relay-redis URL    the same, with the runs kept in Redis (redis://host:port; needs
+                           the ioredis package), so several servers share them
   -h, --help               this help
   -V, --version            the version of rxchat
-  Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout; Ctrl-C stops it.`;
+  Prints the API root (e.g. http://127.0.0.1:8787/v1) on stdout, then with a relay
+  "relay: http://127.0.0.1:8787/relay"; Ctrl-C stops it.`;
 
 const INSPECT_HELP = `rxchat inspect [--jsonl] [--protocol P] [--] FILE...   run recorded transcripts through the pipeline
       --jsonl              one JSON line per file: {"file","ok","completion","error"}, and

@@ -40,6 +40,7 @@ export class MockServerEngine {
   private readonly defaults: Defaults;
   private readonly maxRecorded: number;
   private readonly cors: boolean | string;
+  private readonly routes: MockServerOptions['routes'];
   private readonly server: Server;
   /** The lifetimes of the responses not closed yet, ended at once by {@link close}. */
   private readonly live = new Set<ResponseLifetime>();
@@ -55,6 +56,10 @@ export class MockServerEngine {
     this.maxRecorded = options.maxRecorded ?? 1000;
     if (!(this.maxRecorded >= 0)) throw new RangeError('maxRecorded must be a number >= 0');
     this.cors = options.cors ?? true;
+    this.routes = options.routes;
+    if (this.routes !== undefined && typeof this.routes !== 'function') {
+      throw new RangeError('routes must be a (req, res, next) function');
+    }
     this.server = createServer((req, res) => this.receive(req, res));
     this.server.on('connection', (socket: Socket) => this.accept(socket));
   }
@@ -83,9 +88,30 @@ export class MockServerEngine {
     return this.closeOnce;
   }
 
-  /** A request has come: CORS first, then its body, then its answer. */
+  /** A request has come: CORS first, then the extra routes, then its body, then its answer. */
   private receive(req: IncomingMessage, res: ServerResponse): void {
     if (this.cors !== false && allowCrossOrigin(req, res, this.cors)) return;
+    if (this.routes) {
+      let passed = false;
+      try {
+        this.routes(req, res, () => {
+          if (passed) return;
+          passed = true;
+          this.answerMock(req, res);
+        });
+      } catch {
+        // A throwing route must not take the process down.
+        if (passed) return;
+        if (res.headersSent) res.destroy();
+        else sendError(res, 500, serverError(' (routes failed)'), 'req_mock_routes');
+      }
+      return;
+    }
+    this.answerMock(req, res);
+  }
+
+  /** The mock's own answer: the body, then its answer. */
+  private answerMock(req: IncomingMessage, res: ServerResponse): void {
     const lifetime = new ResponseLifetime();
     this.live.add(lifetime);
     const closing = new ResponseClosing(

@@ -55,7 +55,19 @@ export function selectionOf(headers: IncomingHttpHeaders, defaults: Defaults): S
   const pace = header(headers, 'x-mock-pace')?.trim();
   if (pace !== undefined) {
     if (pace === 'none' || pace === 'realistic') selection.pace = resolvePace(pace);
-    else selection.problem = unknownValue('x-mock-pace', pace, 'none or realistic');
+    else if (pace.startsWith('{')) {
+      // Explicit PaceOptions as JSON, e.g. {"tokensPerSecond":5}: a slow answer on demand.
+      try {
+        selection.pace = resolvePace(JSON.parse(pace) as PaceOptions);
+      } catch (error) {
+        selection.problem = invalidRequest(
+          error instanceof RangeError ? error.message : 'x-mock-pace is not valid JSON',
+          'x-mock-pace',
+        );
+      }
+    } else {
+      selection.problem = unknownValue('x-mock-pace', pace, 'none, realistic or PaceOptions JSON');
+    }
   }
   return selection;
 }

@@ -1,5 +1,6 @@
 // The public types of the mock server: its options, what it records, and the running server.
 // Apart from server.ts so that every module may read them without importing the server.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DialectName } from './dialect-names';
 import type { FaultSpec } from './faults';
 import type { PaceSetting } from './pacing';
@@ -7,7 +8,8 @@ import type { PaceSetting } from './pacing';
 /**
  * Options of {@link startMockServer}. Every field has a default; the `x-mock-dialect`,
  * `x-mock-fault` and `x-mock-pace` request headers override `dialect`, `fault` and `pace` for
- * one request.
+ * one request (`x-mock-pace`: `none`, `realistic`, or {@link PaceOptions} as JSON, e.g.
+ * `{"tokensPerSecond":5}`).
  *
  * @example
  * ```ts
@@ -49,6 +51,19 @@ export interface MockServerOptions {
    * preflights are answered (and not recorded). `false` sends no CORS headers.
    */
   cors?: boolean | string;
+  /**
+   * More routes on the server's origin: an Express-style handler that gets every request first
+   * (after CORS: preflights are answered, the CORS headers are set), before its body is read;
+   * calling `next()` hands the request to the mock. Requests it answers are not recorded. This is
+   * how `rxchat serve --relay` serves an `rxchat/relay` handler beside the model.
+   *
+   * @example
+   * ```ts
+   * const relay = createRelay({ prefix: '/relay', start: ({ body }) => client.stream(body) });
+   * const server = await startMockServer({ routes: relay.handler() });
+   * ```
+   */
+  routes?: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 }
 
 /**

@@ -99,8 +99,11 @@ const ERROR_BODY_CHARS = 4096;
  * - **Unsubscribing only detaches**: it closes this reader's connection; the run goes on. Stopping
  *   the run is the app's call (`POST …/stop`).
  *
- * Entries without a readable integer `id`, and events of unknown types, are tolerated: the
- * former are emitted (but cannot be resumed after), the latter ignored.
+ * Every entry is emitted, in order, whatever its event's `type` (rxchat's operators skip kinds
+ * they do not know, so a relay carrying a newer event kind breaks no reader): the n-th event
+ * emitted has offset `after + n` (offsets are consecutive), which is how a page can keep its
+ * place across a reload. Entries without a readable integer `id` are emitted too (but cannot be
+ * resumed after); SSE events with another name than `message` or `end` are ignored.
  *
  * @example
  * ```ts

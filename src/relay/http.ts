@@ -2,14 +2,18 @@
 // `POST {prefix}/runs/{runId}/stop`, as one Node `(req, res, next?)` handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Subject, takeUntil } from 'rxjs';
+import { newRunId, serveStart, type StartRouteContext } from './start-route';
 import type { RelayEntry, RelayStore } from './types';
 
 /** Who asks what of which run: the second argument of {@link RelayOptions.authorize}. */
 export interface RelayAccess {
   /** The run's id, decoded from the path. */
   runId: string;
-  /** `'read'`: `GET …/events`; `'stop'`: `POST …/stop`. */
-  action: 'read' | 'stop';
+  /**
+   * `'read'`: `GET …/events`; `'stop'`: `POST …/stop`; `'start'`: `POST {prefix}/runs` (with
+   * {@link RelayOptions.start}; `runId` is then the fresh id the run would get).
+   */
+  action: 'read' | 'stop' | 'start';
 }
 
 /**
@@ -35,6 +39,8 @@ export interface HandlerContext {
   isClosed(): boolean;
   /** The open SSE responses: `relay.close()` ends them. */
   readers: Set<() => void>;
+  /** `POST {prefix}/runs`, when the relay has a start hook. */
+  start: Omit<StartRouteContext, 'sendJson' | 'sendError'> | undefined;
 }
 
 const SSE_HEADERS = {
@@ -59,12 +65,16 @@ const sendError = (res: ServerResponse, status: number, code: string, message: s
   sendJson(res, status, { error: { message, code } });
 
 const ROUTE = /^\/runs\/([^/]+)\/(events|stop)\/?$/;
+const START_ROUTE = /^\/runs\/?$/;
 
 /** The run and action of a path under `prefix`, or `undefined` when it is not the relay's. */
-function route(url: string, prefix: string) {
+function route(url: string, prefix: string, canStart: boolean) {
   const query = url.indexOf('?');
   const path = query < 0 ? url : url.slice(0, query);
   if (!path.startsWith(prefix)) return undefined;
+  if (canStart && START_ROUTE.test(path.slice(prefix.length))) {
+    return { runId: newRunId(), action: 'start' as const, search: new URLSearchParams() };
+  }
   const match = ROUTE.exec(path.slice(prefix.length));
   if (!match) return undefined;
   let runId: string;
@@ -91,7 +101,7 @@ function afterOf(req: IncomingMessage, search: URLSearchParams): number | undefi
 
 export function relayHandler(context: HandlerContext): RelayHandler {
   return (req, res, next) => {
-    const found = route(req.url ?? '/', context.prefix);
+    const found = route(req.url ?? '/', context.prefix, context.start !== undefined);
     if (!found) {
       if (next) next();
       else sendError(res, 404, 'not_found', `No relay route at ${req.method} ${req.url}`);
@@ -100,6 +110,7 @@ export function relayHandler(context: HandlerContext): RelayHandler {
     // Writing to a socket the client already closed must not crash the server.
     res.on('error', () => undefined);
     const method = found.action === 'events' ? 'GET' : 'POST';
+    const action = found.action === 'events' ? 'read' : found.action;
     if (req.method !== method) {
       res.setHeader('allow', method);
       sendError(res, 405, 'method_not_allowed', `Use ${method} for this relay route`);
@@ -109,10 +120,13 @@ export function relayHandler(context: HandlerContext): RelayHandler {
       sendError(res, 503, 'relay_closed', 'The relay is closed');
       return;
     }
-    const action = found.action === 'events' ? 'read' : 'stop';
     const serve = async () => {
       if (context.authorize && !(await context.authorize(req, { runId: found.runId, action }))) {
         sendError(res, 403, 'forbidden', `Not allowed to ${action} relay run "${found.runId}"`);
+        return;
+      }
+      if (action === 'start') {
+        await serveStart({ ...context.start!, sendJson, sendError }, req, res, found.runId);
         return;
       }
       const info = await context.store.info(found.runId);

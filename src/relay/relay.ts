@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
-import { throwError, type Observable } from 'rxjs';
+import { map, throwError, type Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError } from '../errors';
 import { relayHandler, type RelayAccess, type RelayHandler } from './http';
 import { memoryStore } from './memory-store';
 import { LocalRun } from './run';
+import type { RelayStartHook } from './start-route';
 import type { RelayEnd, RelayEntry, RelayStore } from './types';
 
 /** Options of {@link createRelay}. */
@@ -47,6 +48,32 @@ export interface RelayOptions {
    * none.)
    */
   prefix?: string;
+  /**
+   * Lets the handler start runs: with it, `POST {prefix}/runs` reads the JSON body, calls this
+   * hook for the run's upstream (e.g. `client.stream(body)`), starts the run under a fresh
+   * random id, and answers 201 `{"id","events","stop"}` (the run's id and its two URLs, as paths)
+   * once readers can find it. {@link RelayOptions.authorize} is asked first with
+   * `action: 'start'`. Errors: 413 `body_too_large`, 400 `invalid_json`, 400 `invalid_request`
+   * when the hook throws a `validation_error`. Without it, there is no such route (runs are
+   * started by your own code with {@link Relay.start}).
+   *
+   * @example
+   * ```ts
+   * createRelay({
+   *   start: ({ body }) => client.stream({ ...(body as ChatRequest), model: 'gpt-4o-mini' }),
+   * });
+   * ```
+   */
+  start?: RelayStartHook;
+  /** The largest `POST {prefix}/runs` body, in bytes. Default 1 MiB. */
+  maxStartBytes?: number;
+  /**
+   * The upstream response headers that a run's `response` events keep in the log (lower-case
+   * names); the others are dropped before the event is stored. Every reader of a run sees its
+   * log, and a provider's headers (`set-cookie`, organisation and project ids, rate limits) are
+   * not for browsers. Default `['content-type', 'x-request-id', 'request-id']`.
+   */
+  responseHeaders?: readonly string[];
 }
 
 /** Options of {@link Relay.events}. */
@@ -65,6 +92,13 @@ export interface RelayRun {
    * or, with a store that claims ids asynchronously, when the id existed already.
    */
   readonly done: Promise<RelayEnd>;
+  /**
+   * Resolves once the store has claimed the id and the upstream is subscribed: from then on
+   * readers find the run (with the memory store at once; with Redis after a round trip, so await
+   * it before you hand the run's URL to a browser). Rejects with a `validation_error` when a
+   * store that claims ids asynchronously found the id taken, or with the store's failure.
+   */
+  readonly started: Promise<void>;
   /** Same as `relay.stop(runId)`. */
   stop(): Promise<boolean>;
 }
@@ -162,6 +196,25 @@ export function createRelay(options: RelayOptions = {}): Relay {
   if (!(readerBudgetBytes >= 0)) throw new RangeError('readerBudgetBytes must be a number >= 0');
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   if (prefix !== '' && !prefix.startsWith('/')) throw new RangeError('prefix must start with /');
+  const maxStartBytes = options.maxStartBytes ?? 1024 * 1024;
+  if (!(maxStartBytes > 0)) throw new RangeError('maxStartBytes must be a number > 0');
+  const keptHeaders = new Set(
+    (options.responseHeaders ?? ['content-type', 'x-request-id', 'request-id']).map((name) =>
+      name.toLowerCase(),
+    ),
+  );
+  /** A `response` event with only the kept headers; other events as they are. */
+  const forTheLog = (event: ChatStreamEvent): ChatStreamEvent => {
+    if (event.type !== 'response') return event;
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(event.headers)) {
+      if (keptHeaders.has(name)) headers[name] = value;
+    }
+    return { ...event, headers };
+  };
+  if (options.start !== undefined && typeof options.start !== 'function') {
+    throw new RangeError('start must be a function');
+  }
 
   /** The runs of this relay whose end is not recorded yet. */
   const running = new Map<string, LocalRun>();
@@ -194,14 +247,19 @@ export function createRelay(options: RelayOptions = {}): Relay {
         if (running.get(runId) === run) running.delete(runId);
       });
       running.set(runId, run);
-      if (claimed === true) run.begin(source$);
-      else {
-        claimed.then(
-          (free) => (free ? run.begin(source$) : run.reject(taken())),
-          (error: unknown) => run.reject(error),
-        );
+      const logged$ = source$.pipe(map(forTheLog));
+      let started: Promise<void>;
+      if (claimed === true) {
+        run.begin(logged$);
+        started = Promise.resolve();
+      } else {
+        started = claimed.then((free) => {
+          if (!free) throw taken();
+          run.begin(logged$);
+        });
+        started.catch((error: unknown) => run.reject(error));
       }
-      return { runId, done: run.done, stop: () => stop(runId) };
+      return { runId, done: run.done, started, stop: () => stop(runId) };
     },
 
     events(runId, { after = -1 } = {}) {
@@ -225,6 +283,11 @@ export function createRelay(options: RelayOptions = {}): Relay {
         stop,
         isClosed: () => closing !== undefined,
         readers,
+        start: options.start && {
+          start: options.start,
+          maxStartBytes,
+          startRun: (runId, source$) => relay.start(runId, source$).started,
+        },
       });
     },
 

@@ -53,7 +53,7 @@ export type RelayEntry =
   | {
       /** The entry's place in the log: integers from 0, one per entry, in order. */
       offset: number;
-      /** The upstream's event, as it was emitted. */
+      /** The upstream's event, as it was emitted (a `response` event with only the kept headers). */
       event: ChatStreamEvent;
     }
   | {

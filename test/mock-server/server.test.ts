@@ -376,6 +376,24 @@ describe('pacing', () => {
     expect(server.requests[0]!.faults).toEqual([]);
   });
 
+  it('x-mock-pace takes PaceOptions as JSON; a bad value is a 400 naming the header', async () => {
+    const server = await serve();
+    const client = clientOf(server);
+    const started = Date.now();
+    const pace = JSON.stringify({ firstTokenMs: 250, tokensPerSecond: 1000, jitter: 0 });
+    await firstValueFrom(
+      client.stream(request, { headers: { 'x-mock-pace': pace } }).pipe(contentDeltas()),
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    for (const bad of ['{"jitter":2}', '{nope']) {
+      const error = await firstValueFrom(
+        client.complete(request, { headers: { 'x-mock-pace': bad }, retry: false }),
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'http_error', status: 400 });
+      expect((error as { provider?: unknown }).provider).toMatchObject({ param: 'x-mock-pace' });
+    }
+  });
+
   it('paces with seeded jitter: the same seed gives the same waits', () => {
     const pace = resolvePace({ firstTokenMs: 100, tokensPerSecond: 50, jitter: 0.5, seed: 7 });
     const run = () => {
