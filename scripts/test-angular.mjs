@@ -1,6 +1,7 @@
 // Builds rxchat, installs the packed tarball into examples/angular, then builds that app and runs
-// its unit tests (Vitest in jsdom) and its end-to-end test (Debian's chromium via playwright-core,
-// against the mock server). Exits non-zero on the first failure.
+// its unit tests (Vitest in jsdom) and its end-to-end tests (Debian's chromium via playwright-core,
+// against the mock server; then relay mode, with an rxchat/relay on the mock server's origin).
+// Exits non-zero on the first failure.
 //
 // The tarball rather than `file:../..`: a symlinked package would resolve rxjs and @angular/core
 // from the repository's own node_modules, a second copy of each, and Angular's DI breaks on that.
@@ -92,6 +93,13 @@ step('unit tests', () => run(npm, ['test'], example));
 
 step('end-to-end test', () =>
   run(process.execPath, ['--test', '--test-reporter=spec', 'e2e/chat.test.mjs'], example, {
+    RXCHAT_E2E_BUILT: '1',
+  }),
+);
+
+// Relay mode: a reload mid-answer resumes the run; Stop stops its upstream.
+step('end-to-end test (relay)', () =>
+  run(process.execPath, ['--test', '--test-reporter=spec', 'e2e/relay.test.mjs'], example, {
     RXCHAT_E2E_BUILT: '1',
   }),
 );

@@ -1,0 +1,329 @@
+// End-to-end, relay mode (`?relay`): the production build in Debian's chromium (playwright-core),
+// against rxchat's mock server with an rxchat/relay handler on its origin (as `rxchat serve
+// --relay` runs it): `POST /relay/runs` starts a run whose upstream is the mock's own chat
+// completions, read over SSE from `/relay/runs/{id}/events`. Proves that a reload mid-answer
+// resumes with nothing repeated and nothing lost (and without running the model again), and that
+// Stop stops the upstream. Everything listens on 127.0.0.1 only.
+//
+//   npm run build && RXCHAT_E2E_BUILT=1 node --test e2e/relay.test.mjs
+//
+// Without RXCHAT_E2E_BUILT=1 the test builds the app first. CHROMIUM_PATH overrides
+// /usr/bin/chromium.
+/* global AbortController, document, window, sessionStorage -- the last three: in the page */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { contentDeltas } from 'rxchat';
+import { mockAnswerText, startMockServer } from 'rxchat/mock-server';
+import { createChatClient } from 'rxchat/node';
+import { createRelay } from 'rxchat/relay';
+import { filter, lastValueFrom, map, takeWhile, toArray } from 'rxjs';
+
+const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const browserDir = join(appRoot, 'dist', 'rxchat-angular-example', 'browser');
+const screenshots = join(appRoot, 'e2e', 'screenshots');
+
+// 8 tokens a second after 300 ms: an answer of about 30 tokens takes 4 s, time enough to reload
+// the page (and boot the app again) well before its end. Seeded, so every run paces alike.
+const PACE = { firstTokenMs: 300, tokensPerSecond: 8, jitter: 0.2, seed: 11 };
+
+/** The key under which the page keeps its run (see relay-chat.ts). */
+const RUN_KEY = 'rxchat.relay.run';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json',
+};
+
+/** Serves the built app; unknown paths get index.html, as a single-page app expects. */
+async function serveApp() {
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://app').pathname);
+    let file = normalize(join(browserDir, path));
+    if (!file.startsWith(browserDir + sep) || extname(file) === '') {
+      file = join(browserDir, 'index.html');
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cache-control': 'no-store',
+      });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+/** The `x-mock-*` headers of the page's POST, passed on to the upstream request. */
+function mockHeaders(req) {
+  return Object.fromEntries(
+    Object.entries(req.headers).filter(
+      ([name, value]) => name.startsWith('x-mock-') && typeof value === 'string',
+    ),
+  );
+}
+
+let app;
+let mock;
+let relay;
+let client;
+let context;
+let userDataDir;
+/** Console errors and uncaught exceptions of every page; each test expects none. */
+const pageErrors = [];
+
+before(async () => {
+  if (process.env.RXCHAT_E2E_BUILT !== '1') {
+    const build = spawnSync('npm', ['run', 'build'], { cwd: appRoot, stdio: 'inherit' });
+    assert.equal(build.status, 0, 'ng build failed');
+  }
+  app = await serveApp();
+  // The run's upstream: the mock's own chat completions. `start` runs per POST, after the
+  // server listens, so the client (which needs the server's URL) is made below.
+  relay = createRelay({
+    prefix: '/relay',
+    start: ({ body, req }) => client.stream(body, { headers: mockHeaders(req) }),
+  });
+  mock = await startMockServer({ pace: PACE, cors: app.url, routes: relay.handler() });
+  client = createChatClient({ baseURL: mock.url, apiKey: 'unused' });
+  userDataDir = mkdtempSync(join(tmpdir(), 'rxchat-e2e-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 900, height: 720 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await relay?.close();
+  await mock?.close();
+  app?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh page of the app in relay mode, the relay on the mock server's origin. `page.relayCalls`
+ * records every request the page makes to the relay (method and URL); `window.__savedAtLoad`
+ * is what sessionStorage held when the document loaded, before the app read it.
+ */
+async function openRelayPage() {
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.relayCalls = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.startsWith('/relay/') && request.method() !== 'OPTIONS') {
+      page.relayCalls.push({ method: request.method(), url });
+    }
+  });
+  await page.addInitScript((key) => {
+    window.__savedAtLoad = sessionStorage.getItem(key);
+  }, RUN_KEY);
+  await page.goto(`${app.url}/?relay&api=${encodeURIComponent(mock.url)}`);
+  await page.getByTestId('status').filter({ hasText: 'idle' }).waitFor();
+  return page;
+}
+
+/** The chat requests the mock server received for `prompt` (POSTs: never a CORS preflight). */
+const requestsFor = (prompt) =>
+  mock.requests.filter((r) => r.method === 'POST' && r.body?.messages?.at(-1)?.content === prompt);
+
+async function requestFor(prompt) {
+  for (let waited = 0; waited < 5000; waited += 20) {
+    const [request] = requestsFor(prompt);
+    if (request) return request;
+    await sleep(20);
+  }
+  assert.fail(`the mock server never received a request for ${JSON.stringify(prompt)}`);
+}
+
+/** `promise`, or a failure naming `what` after `ms` milliseconds. */
+async function within(promise, ms, what) {
+  const timer = new AbortController();
+  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() =>
+    assert.fail(`${what} did not happen within ${ms} ms`),
+  );
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    timer.abort();
+    timeout.catch(() => {}); // the aborted timer rejects
+  }
+}
+
+/** Waits until the page's status is one of `statuses`; fails at once on an error shown. */
+async function waitForStatus(page, statuses, timeout = 20_000) {
+  await page.waitForFunction(
+    (wanted) => {
+      const text = document.querySelector('[data-testid="status"]')?.textContent?.trim();
+      return wanted.includes(text) || text === 'error';
+    },
+    statuses,
+    { timeout },
+  );
+  const now = (await page.getByTestId('status').textContent()).trim();
+  if (now === 'error' && !statuses.includes('error')) {
+    assert.fail(`the page shows an error: ${(await page.getByTestId('error').innerText()).trim()}`);
+  }
+}
+
+/** Waits until the answer shows at least `chars` characters. */
+async function waitForText(page, chars) {
+  await page.waitForFunction(
+    (n) =>
+      document.querySelector('[data-testid="answer"]').textContent.length >= n ||
+      document.querySelector('[data-testid="error"]'),
+    chars,
+  );
+  await waitForStatus(page, ['streaming']);
+}
+
+const answerOf = async (page) => await page.getByTestId('answer').textContent();
+
+/** The text of the run's events up to offset `after`, from the relay's own log. */
+async function relayTextUpTo(runId, after) {
+  const pieces = await lastValueFrom(
+    relay.events(runId).pipe(
+      takeWhile((entry) => entry.offset <= after),
+      filter((entry) => 'event' in entry),
+      map((entry) => entry.event),
+      contentDeltas(),
+      toArray(),
+    ),
+  );
+  return pieces.join('');
+}
+
+async function screenshot(page, name) {
+  mkdirSync(screenshots, { recursive: true });
+  const path = join(screenshots, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`screenshot: ${path}`);
+}
+
+test('a reload mid-answer resumes the run: nothing repeated, nothing lost, no second model call', async () => {
+  const page = await openRelayPage();
+  const prompt = 'Tell me a long story about relays, then reload.';
+  const expected = mockAnswerText(prompt);
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('send').click();
+
+  await waitForText(page, 20);
+  const before = await answerOf(page);
+  assert.ok(before.length < expected.length, 'the answer was complete before the reload');
+  await page.reload();
+
+  // The new document found the run in sessionStorage and shows its text at once.
+  const saved = JSON.parse(await page.evaluate(() => window.__savedAtLoad));
+  assert.ok(saved, 'nothing was saved for the reload');
+  assert.equal(saved.prompt, prompt);
+  assert.ok(saved.after >= 0, `saved after ${saved.after}`);
+  assert.ok(saved.text.length > 0 && expected.startsWith(saved.text), `saved: ${saved.text}`);
+  // ... exactly the text of the run's events up to that offset, as the relay logged them.
+  assert.equal(saved.text, await relayTextUpTo(saved.runId, saved.after));
+  await page
+    .getByTestId('resumed')
+    .filter({ hasText: `after event ${saved.after}` })
+    .waitFor();
+  const shownAtResume = await answerOf(page);
+  assert.ok(shownAtResume.startsWith(saved.text), `shown at resume: ${shownAtResume}`);
+  await screenshot(page, 'relay-resumed');
+
+  await waitForStatus(page, ['resolved']);
+  const final = await answerOf(page);
+  assert.equal(final, expected, 'the resumed answer repeats or lacks text');
+  assert.match((await page.getByTestId('usage').innerText()).trim(), /^prompt \d+ · completion/);
+  await screenshot(page, 'relay-done');
+
+  // One run: one POST /relay/runs; its events read twice, the second time after the saved offset.
+  const calls = page.relayCalls.map(({ method, url }) => `${method} ${url.pathname}${url.search}`);
+  const events = `/relay/runs/${saved.runId}/events`;
+  assert.deepEqual(calls, [
+    'POST /relay/runs',
+    `GET ${events}`,
+    `GET ${events}?after=${saved.after}`,
+  ]);
+  // The model ran once: the reload did not ask the mock server again, and the run read it whole.
+  assert.equal(requestsFor(prompt).length, 1, 'the model was asked more than once');
+  assert.deepEqual(await requestsFor(prompt)[0].closed, { byClient: false });
+  console.log(
+    `reloaded at ${before.length} chars, resumed after event ${saved.after} ` +
+      `(${saved.text.length} chars), ended at ${final.length} chars`,
+  );
+
+  // The run is over: nothing is left to resume.
+  assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), RUN_KEY), null);
+  await page.reload();
+  await page.getByTestId('status').filter({ hasText: 'idle' }).waitFor();
+  assert.equal(await answerOf(page), '');
+
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test('Stop stops the run upstream: the mock server sees the client go away, the text stays', async () => {
+  const page = await openRelayPage();
+  const prompt = 'Tell me a long story about relays, then stop me.';
+  const expected = mockAnswerText(prompt);
+  await page.getByTestId('prompt').fill(prompt);
+  await page.getByTestId('send').click();
+
+  await waitForText(page, 20);
+  const upstream = await requestFor(prompt);
+  await page.getByTestId('stop').click();
+  const stoppedAt = Date.now();
+  // The relay unsubscribed the run's upstream: its HTTP request to the mock server was aborted.
+  assert.deepEqual(await within(upstream.closed, 2000, 'the upstream seeing the close'), {
+    byClient: true,
+  });
+  console.log(`the mock server saw the upstream close ${Date.now() - stoppedAt} ms after Stop`);
+
+  await waitForStatus(page, ['stopped']);
+  const textAtStop = await answerOf(page);
+  await sleep(1000); // the whole answer would have grown a good deal by now
+  assert.equal(await answerOf(page), textAtStop, 'the answer kept growing after Stop');
+  assert.ok(textAtStop.length > 0 && textAtStop.length < expected.length);
+  assert.ok(expected.startsWith(textAtStop), `not a prefix: ${textAtStop}`);
+  assert.equal(await page.getByTestId('usage').count(), 0);
+  assert.equal(await page.getByTestId('error').count(), 0);
+  assert.equal(await page.getByTestId('stop').isDisabled(), true);
+  assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), RUN_KEY), null);
+
+  const stops = page.relayCalls.filter(({ url }) => url.pathname.endsWith('/stop'));
+  assert.equal(stops.length, 1);
+  assert.equal(stops[0].method, 'POST');
+  assert.equal(requestsFor(prompt).length, 1);
+
+  await screenshot(page, 'relay-stopped');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
