@@ -171,5 +171,9 @@ export type {
 } from './tools/types';
 
 // Reading a relayed run (the SSE of rxchat/relay), resuming by itself: relayStream().
-export { relayStream } from './relay-client/relay-stream';
-export type { RelayRetryOptions, RelayStreamOptions } from './relay-client/relay-stream';
+export { relayEntries, relayStream } from './relay-client/relay-stream';
+export type {
+  RelayRetryOptions,
+  RelayStreamEntry,
+  RelayStreamOptions,
+} from './relay-client/relay-stream';

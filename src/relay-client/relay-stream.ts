@@ -1,5 +1,6 @@
 import {
   asyncScheduler,
+  map,
   Observable,
   Subscription,
   type SchedulerLike,
@@ -118,8 +119,41 @@ export function relayStream(
   url: string,
   options: RelayStreamOptions = {},
 ): Observable<ChatStreamEvent> {
+  return relayEntries(url, options).pipe(map((entry) => entry.event));
+}
+
+/** One entry of a relayed run as {@link relayEntries} emits it: the event and its offset. */
+export interface RelayStreamEntry {
+  /** The entry's offset in the run's log (its SSE `id`): pass it as `after` to resume. */
+  offset: number;
+  /** The run's event. */
+  event: ChatStreamEvent;
+}
+
+/**
+ * {@link relayStream} with each event's offset: the same connections, resumption and ends, but
+ * `{ offset, event }` entries, for a page that keeps its place in the run (say, the text so far
+ * and the offset it reached, in `sessionStorage`) to resume after a reload with `{ after }`.
+ * An entry that came without an `id` gets the offset after the previous one.
+ *
+ * @example
+ * ```ts
+ * import { relayEntries } from 'rxchat';
+ *
+ * const saved = JSON.parse(sessionStorage.getItem('run') ?? '{"after":-1,"text":""}');
+ * relayEntries(eventsUrl, { after: saved.after }).subscribe(({ offset, event }) => {
+ *   if (event.type === 'chunk') saved.text += event.chunk.choices?.[0]?.delta?.content ?? '';
+ *   saved.after = offset;
+ *   sessionStorage.setItem('run', JSON.stringify(saved));
+ * });
+ * ```
+ */
+export function relayEntries(
+  url: string,
+  options: RelayStreamOptions = {},
+): Observable<RelayStreamEntry> {
   const settings = relaySettings(options);
-  return new Observable<ChatStreamEvent>((subscriber) => {
+  return new Observable<RelayStreamEntry>((subscriber) => {
     const reader = new RelayReader(url, settings, subscriber);
     reader.start();
     return () => reader.stop();
@@ -198,8 +232,10 @@ const offsetOf = (id: string | undefined): number | undefined =>
 
 /** One subscription of {@link relayStream}: its connections, waits and position in the run. */
 class RelayReader {
-  /** The offset of the last entry emitted; -1 before the first. */
+  /** The offset of the last entry emitted with an id (where a reconnection resumes). */
   private lastId = -1;
+  /** The offset of the last entry emitted, with an id or not. */
+  private position = -1;
   /** Connections in a row that failed without delivering an entry. */
   private failures = 0;
   private connection: Subscription | undefined;
@@ -210,10 +246,11 @@ class RelayReader {
   constructor(
     private readonly url: string,
     private readonly settings: RelaySettings,
-    private readonly subscriber: Subscriber<ChatStreamEvent>,
+    private readonly subscriber: Subscriber<RelayStreamEntry>,
   ) {
     this.secrets = secretsOf(undefined, settings.headers, url);
     this.lastId = settings.after;
+    this.position = settings.after;
   }
 
   start(): void {
@@ -295,8 +332,9 @@ class RelayReader {
       );
     }
     if (offset !== undefined) this.lastId = offset;
+    this.position = offset ?? this.position + 1;
     this.failures = 0;
-    this.subscriber.next(value as unknown as ChatStreamEvent);
+    this.subscriber.next({ offset: this.position, event: value as unknown as ChatStreamEvent });
   }
 
   /** The JSON of `data`, or `undefined` after failing with `parse_error`. */

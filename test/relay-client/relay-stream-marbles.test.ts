@@ -1,4 +1,10 @@
-import { contentDeltas, relayStream, RxChatError, type ChatStreamEvent } from '../../src';
+import {
+  contentDeltas,
+  relayEntries,
+  relayStream,
+  RxChatError,
+  type ChatStreamEvent,
+} from '../../src';
 import { withAfter } from '../../src/relay-client/relay-stream';
 import { createMockTransport, sseComment, sseEvent, textEvent } from '../../src/testing';
 import { testScheduler } from '../helpers/marbles';
@@ -60,6 +66,21 @@ describe('relayStream on virtual time', () => {
     expect(request.url).toBe(`${URL}?after=4`);
     expect(request.headers['last-event-id']).toBe('4');
     expect(() => relayStream(URL, { after: -2 })).toThrow(RangeError);
+  });
+
+  it('relayEntries gives each event with its offset, across a reconnection', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const transport = createMockTransport({ cold }, [
+        { body: '-a-b-|', values: { a: entry(3, A), b: entry(4, B) } },
+        // After the cut: one entry without an id takes the offset after the last one.
+        { body: '-c-(e|)', values: { c: sseEvent(C), e: completed(6) } },
+      ]);
+      expectObservable(relayEntries(URL, { transport, scheduler, retry, after: 2 })).toBe(
+        '-a-b 12ms c-|',
+        { a: { offset: 3, event: A }, b: { offset: 4, event: B }, c: { offset: 5, event: C } },
+      );
+    });
   });
 
   it('composes with the operators', () => {

@@ -3,12 +3,13 @@ import { map, Observable, reduce, switchMap } from 'rxjs';
 import {
   contentDeltas,
   fetchTransport,
-  relayStream,
+  relayEntries,
   RxChatError,
   type ChatHttpResponse,
   type ChatRequest,
   type ChatStreamEvent,
   type ChatTransport,
+  type RelayStreamEntry,
 } from 'rxchat';
 
 /**
@@ -73,11 +74,12 @@ export class RelayApi {
   }
 
   /**
-   * The run's events after offset `after` (-1: all of them), reconnecting by itself; completes
-   * at the run's end, fails with `aborted` when the run was stopped.
+   * The run's events after offset `after` (-1: all of them), each with its offset,
+   * reconnecting by itself; completes at the run's end, fails with `aborted` when the run was
+   * stopped.
    */
-  events(url: string, after: number): Observable<ChatStreamEvent> {
-    return relayStream(url, { after, transport: this.transport });
+  events(url: string, after: number): Observable<RelayStreamEntry> {
+    return relayEntries(url, { after, transport: this.transport });
   }
 
   /** `POST …/stop`: true if this call stopped the run, false if it had ended already. */

@@ -1,6 +1,6 @@
 import { Component, DestroyRef, inject, signal } from '@angular/core';
 import { animationFrameScheduler, auditTime, type Subscription, tap } from 'rxjs';
-import { RxChatError, type ChatStreamEvent, type Usage } from 'rxchat';
+import { RxChatError, type RelayStreamEntry, type Usage } from 'rxchat';
 import { CHAT_MODEL } from './chat-model';
 import { RELAY_STORAGE, RelayApi, textOf, type RelayRunLinks } from './relay-api';
 
@@ -22,7 +22,7 @@ export type RelayStatus = 'idle' | 'starting' | 'streaming' | 'resolved' | 'stop
 /**
  * Relay mode (`?relay`): the answer is produced on the server (rxchat/relay), and this page only
  * reads it, so a reload mid-answer picks up where it was: the page keeps `{ runId, after, text }`
- * in sessionStorage and resumes with `relayStream(url, { after })`, nothing repeated and nothing
+ * in sessionStorage and resumes with `relayEntries(url, { after })`, nothing repeated and nothing
  * lost. Stop asks the relay to stop the run (its upstream request is aborted); leaving the page
  * only detaches.
  */
@@ -111,10 +111,10 @@ export class RelayChat {
     this.reading = this.api
       .events(run.events, run.after)
       .pipe(
-        // Every event has the next offset (response, chunks, usage alike), so `after` and
-        // `text` always describe the same point of the run.
-        tap((event: ChatStreamEvent) => {
-          run.after += 1;
+        // `after` and `text` always describe the same point of the run: the offset of the
+        // last event, and the text of every event up to it.
+        tap(({ offset, event }: RelayStreamEntry) => {
+          run.after = offset;
           run.text += textOf(event);
           if (event.type === 'usage') usage = event.usage;
         }),
