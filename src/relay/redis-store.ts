@@ -41,7 +41,9 @@ export interface RedisStoreOptions {
   /**
    * How long a finished run stays readable, in milliseconds, after it ends (its keys get a Redis
    * expiry); then it is unknown again. Default 600 000 (10 minutes); `Infinity` keeps runs
-   * until they are deleted.
+   * until they are deleted. A running run's keys expire `2 × leaseMs + retentionMs` after its
+   * producer last refreshed its lease: the run of a producer that died while nobody read it
+   * (so nobody ended it as `truncated`) is not kept forever.
    */
   retentionMs?: number;
   /**
@@ -63,6 +65,9 @@ export interface RedisStoreOptions {
 //   <prefix>{<runId>}:log    stream: entry id `<offset>-1`, field `e` (event JSON) or `end`
 //   <prefix>{<runId>}:lease  string with PX leaseMs, refreshed by the producing process
 // Every write is one Lua script, so it is atomic: append only while running, first end wins.
+// A finished run's state and log expire `retention` after its end; a running run's expire
+// 2 × lease + retention after its producer's last refresh, so that the run of a producer that
+// died while nobody read it (no reader to end it as truncated) does not stay in Redis forever.
 
 const FINISH_FN = `
 local function finish(endJson, retention)
@@ -78,8 +83,18 @@ local function finish(endJson, retention)
 end
 `;
 
+/** Sets the expiry of a running run's state and log (KEYS 1 and 2); none when retention < 0. */
+const KEEP_FN = `
+local function keep(lease, retention)
+  if retention >= 0 then
+    redis.call('PEXPIRE', KEYS[1], 2 * lease + retention)
+    redis.call('PEXPIRE', KEYS[2], 2 * lease + retention)
+  end
+end
+`;
+
 /** KEYS state log lease; ARGV leaseMs truncatedJson retention → 1 claimed, 0 taken. */
-const CREATE = `${FINISH_FN}
+const CREATE = `${FINISH_FN}${KEEP_FN}
 local status = redis.call('HGET', KEYS[1], 'status')
 if status then
   if status == 'running' and redis.call('EXISTS', KEYS[3]) == 0 then
@@ -90,6 +105,7 @@ end
 redis.call('DEL', KEYS[2])
 redis.call('HSET', KEYS[1], 'status', 'running', 'events', 0)
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+keep(tonumber(ARGV[1]), tonumber(ARGV[3]))
 return 1
 `;
 
@@ -100,6 +116,11 @@ local n = tonumber(redis.call('HGET', KEYS[1], 'events'))
 if n >= tonumber(ARGV[2]) then return -2 end
 redis.call('XADD', KEYS[2], n .. '-1', 'e', ARGV[1])
 redis.call('HSET', KEYS[1], 'events', n + 1)
+if n == 0 then
+  -- The first entry made the log: it expires with the state (see keep).
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
 return n
 `;
 
@@ -120,10 +141,11 @@ if status ~= 'running' or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 return finish(ARGV[1], tonumber(ARGV[2]))
 `;
 
-/** KEYS state lease; ARGV leaseMs → 1 refreshed, 0 the run is not running any more. */
-const REFRESH = `
+/** KEYS state log lease; ARGV leaseMs retention → 1 refreshed, 0 the run is not running any more. */
+const REFRESH = `${KEEP_FN}
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
+keep(tonumber(ARGV[1]), tonumber(ARGV[2]))
 return 1
 `;
 
@@ -213,8 +235,7 @@ export function redisStore(
 
   const refresh = () => {
     for (const runId of owned) {
-      const [state, , leaseKey] = keys(runId);
-      script(REFRESH, [state, leaseKey], lease).then(
+      script(REFRESH, keys(runId), lease, retention).then(
         (running) => {
           if (running === 0) release(runId);
         },
