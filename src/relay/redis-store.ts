@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError } from '../errors';
 import { unknownRun } from './memory-store';
+import { RedisRunTail, type StreamEntry, type TailListener } from './redis-tail';
 import type { RelayEnd, RelayEntry, RelayRunInfo, RelayStore } from './types';
 
 /**
@@ -153,8 +154,6 @@ const TRUNCATED = JSON.stringify({ status: 'truncated' } satisfies RelayEnd);
 /** How many entries one XRANGE or XREAD answers at most. */
 const BATCH = 1000;
 
-type StreamEntry = [id: string, fields: string[]];
-
 /**
  * A {@link RelayStore} on Redis (Streams, 5.0 and later; tested on 7), shared by every process
  * that uses the same Redis and prefix: a run started in one process is read, and stopped, from
@@ -163,8 +162,9 @@ type StreamEntry = [id: string, fields: string[]];
  * write is an atomic Lua script. Finished runs expire `retentionMs` after they end.
  *
  * ioredis is an optional peer dependency: pass a client of yours (`{ client }`), or a URL
- * (`{ url }`), and the store loads ioredis on first use. Each live reader blocks
- * (`XREAD BLOCK`) on a connection of its own, closed when it unsubscribes. `close()` stops the
+ * (`{ url }`), and the store loads ioredis on first use. The live readers of a run in one
+ * process share one tail (`XREAD BLOCK` on a connection of its own, closed when its last reader
+ * leaves), so a run read by 1,000 browsers through one process costs one Redis read per batch. `close()` stops the
  * lease refreshes and closes the connections the store opened (never your client); the runs stay
  * in Redis, and one this process was producing ends as `truncated` once its lease runs out.
  *
@@ -266,6 +266,37 @@ export function redisStore(
       : { offset, event: JSON.parse(json) as ChatStreamEvent };
   };
 
+  /** The live tails of this process, one per run being read. */
+  const tails = new Map<string, RedisRunTail>();
+  /** The run's live tail, joined, or started from `cursor` (the log's end as a reader saw it). */
+  const tailOf = (runId: string, log: string, cursor: string): RedisRunTail => {
+    const current = tails.get(runId);
+    if (current?.active) return current;
+    const tail: RedisRunTail = new RedisRunTail(cursor, {
+      open: async () => {
+        const reader = (await client()).duplicate();
+        connections.add(reader);
+        return reader;
+      },
+      // (Once only: ioredis leaves a timer behind when a closed connection is disconnected.)
+      release: (reader) => {
+        if (connections.delete(reader as RedisClientLike)) (reader as RedisClientLike).disconnect();
+      },
+      log,
+      blockMs,
+      batch: BATCH,
+      reap: () => script(REAP, keys(runId), TRUNCATED, retention),
+      parse: parseEntry,
+      closedError: () => (closed ? closedError() : undefined),
+      unknownRun: () => unknownRun(runId),
+      onStop: () => {
+        if (tails.get(runId) === tail) tails.delete(runId);
+      },
+    });
+    tails.set(runId, tail);
+    return tail;
+  };
+
   const store: RelayStore = {
     async create(runId) {
       if (closed) throw closedError();
@@ -311,24 +342,39 @@ export function redisStore(
 
     read(runId, after) {
       return new Observable<RelayEntry>((subscriber) => {
-        const runKeys = keys(runId);
-        const [, log] = runKeys;
-        let reader: RedisClientLike | undefined;
+        const [, log] = keys(runId);
         let done = false;
+        /** The offset of the last entry emitted (entries at or before it are skipped). */
+        let last = after;
+        /** Set while replaying: what the live tail delivered meanwhile, emitted after. */
+        let held: RelayEntry[] | undefined = [];
+        let tail: RedisRunTail | undefined;
 
-        /** Emits the entries after `after`; true once the end was emitted. */
-        const emit = (entries: StreamEntry[]): boolean => {
-          for (const raw of entries) {
+        /** Emits the entries after `last`; true once the end was emitted. */
+        const emit = (entries: RelayEntry[]): boolean => {
+          for (const entry of entries) {
             if (subscriber.closed) return true;
-            const entry = parseEntry(raw);
             if ('end' in entry) {
               subscriber.next(entry);
               subscriber.complete();
               return true;
             }
-            if (entry.offset > after) subscriber.next(entry);
+            if (entry.offset > last) {
+              last = entry.offset;
+              subscriber.next(entry);
+            }
           }
           return false;
+        };
+        const listener: TailListener = {
+          entries: (batch) => {
+            if (held) held.push(...batch);
+            else if (emit(batch)) stop();
+          },
+          fail: (error) => {
+            if (!done && !subscriber.closed) subscriber.error(closed ? closedError() : error);
+            stop();
+          },
         };
 
         const run = async () => {
@@ -339,6 +385,14 @@ export function redisStore(
           // end entry is read whatever `after` is.
           const from = Math.min(Math.floor(after), info.events - 1);
           let cursor = from >= 0 ? `${from}-1` : '0-0';
+          // A running run: join its live tail first (it delivers every entry after the log's
+          // end as it was at `info`), then replay up to now; the overlap is skipped by offset.
+          if (info.end === null) {
+            if (closed) throw closedError();
+            const logEnd = info.events > 0 ? `${info.events - 1}-1` : '0-0';
+            tail = tailOf(runId, log, logEnd);
+            tail.add(listener);
+          }
           // The replay, in batches, on the shared connection.
           for (;;) {
             const batch = (await main.call(
@@ -349,50 +403,29 @@ export function redisStore(
               'COUNT',
               BATCH,
             )) as StreamEntry[];
-            if (done || emit(batch)) return;
+            if (done || emit(batch.map(parseEntry))) return true;
             if (batch.length > 0) cursor = batch.at(-1)![0];
             if (batch.length < BATCH) break;
           }
-          // The tail, on a connection of its own (XREAD BLOCK holds it).
-          if (done) return;
-          if (closed) throw closedError();
-          reader = main.duplicate();
-          connections.add(reader);
-          for (;;) {
-            const reply = (await reader.call(
-              'XREAD',
-              'COUNT',
-              BATCH,
-              'BLOCK',
-              blockMs,
-              'STREAMS',
-              log,
-              cursor,
-            )) as [string, StreamEntry[]][] | null;
-            if (done) return;
-            if (closed) throw closedError();
-            const batch = reply?.[0]?.[1] ?? [];
-            if (emit(batch)) return;
-            if (batch.length > 0) {
-              cursor = batch.at(-1)![0];
-              continue;
-            }
-            // Nothing for a while: is the producer still alive? (If not, this writes the end.)
-            const reaped = await script(REAP, runKeys, TRUNCATED, retention);
-            if (reaped === -2) throw unknownRun(runId);
-          }
+          const pending = held ?? [];
+          held = undefined;
+          return emit(pending);
         };
 
         const stop = () => {
           done = true;
-          // (Once only: ioredis leaves a timer behind when a closed connection is disconnected.)
-          if (reader && connections.delete(reader)) reader.disconnect();
-          reader = undefined;
+          tail?.remove(listener);
+          tail = undefined;
         };
-        run().then(stop, (error: unknown) => {
-          if (!done && !subscriber.closed) subscriber.error(closed ? closedError() : error);
-          stop();
-        });
+        run().then(
+          (ended) => {
+            if (ended) stop();
+          },
+          (error: unknown) => {
+            if (!done && !subscriber.closed) subscriber.error(closed ? closedError() : error);
+            stop();
+          },
+        );
         return stop;
       });
     },
@@ -403,6 +436,7 @@ export function redisStore(
       if (refresher) clearInterval(refresher);
       refresher = undefined;
       owned.clear();
+      tails.clear();
       await opened?.catch(() => undefined);
       // Its own connection and the readers': closed at once (pending commands fail).
       for (const connection of [...connections]) connection.disconnect();

@@ -176,4 +176,34 @@ describeWithRedis('redisStore', () => {
     const after = process.getActiveResourcesInfo().filter((k) => k === 'TCPSocketWrap').length;
     expect(after).toBe(before);
   });
+
+  it('shares one live tail among the readers of a run in a process: one connection, not one each', async () => {
+    const store = redisStore({ url: server.url }, { prefix: newPrefix() });
+    cleanUp.push(() => store.close());
+    await store.create('r');
+    await store.append('r', text('a'));
+    const sockets = () =>
+      process.getActiveResourcesInfo().filter((k) => k === 'TCPSocketWrap').length;
+    const before = sockets();
+    // 50 readers, some from the start, some after the first entry: all live.
+    const readers = Array.from({ length: 50 }, (_, i) =>
+      lastValueFrom(store.read('r', i % 2 === 0 ? -1 : 0).pipe(toArray())),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(sockets()).toBe(before + 1);
+    for (const content of ['b', 'c', 'd']) await store.append('r', text(content));
+    await store.finish('r', { status: 'completed' });
+    const all = [
+      { offset: 0, event: text('a') },
+      { offset: 1, event: text('b') },
+      { offset: 2, event: text('c') },
+      { offset: 3, event: text('d') },
+      { offset: 4, end: { status: 'completed' } },
+    ];
+    const results = await Promise.all(readers);
+    results.forEach((entries, i) => expect(entries).toEqual(i % 2 === 0 ? all : all.slice(1)));
+    // The run ended: its tail stopped and closed its connection.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sockets()).toBe(before);
+  });
 });
