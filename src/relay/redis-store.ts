@@ -202,8 +202,11 @@ export function redisStore(
   let opened: Promise<RedisClientLike> | undefined;
   /** The connections this store opened (its own client and the readers'). */
   const connections = new Set<RedisClientLike>();
-  /** The runs this process produces: their lease is refreshed. */
-  const owned = new Set<string>();
+  /**
+   * The runs this process produces (their lease is refreshed), with the callbacks of
+   * {@link RelayStore.whenEnded} waiting for them to stop running.
+   */
+  const owned = new Map<string, (() => void)[]>();
   let refresher: ReturnType<typeof setInterval> | undefined;
 
   const closedError = () => new RxChatError('validation_error', 'The relay store is closed');
@@ -234,7 +237,7 @@ export function redisStore(
     Number(await (await client()).call('EVAL', source, runKeys.length, ...runKeys, ...args));
 
   const refresh = () => {
-    for (const runId of owned) {
+    for (const runId of owned.keys()) {
       script(REFRESH, keys(runId), lease, retention).then(
         (running) => {
           if (running === 0) release(runId);
@@ -244,14 +247,16 @@ export function redisStore(
     }
   };
   const own = (runId: string) => {
-    owned.add(runId);
+    owned.set(runId, []);
     if (!refresher) {
       refresher = setInterval(refresh, Math.max(10, Math.floor(lease / 3)));
       refresher.unref?.();
     }
   };
   const release = (runId: string) => {
+    const waiting = owned.get(runId);
     owned.delete(runId);
+    for (const resolve of waiting ?? []) resolve();
     if (owned.size === 0 && refresher) {
       clearInterval(refresher);
       refresher = undefined;
@@ -326,6 +331,12 @@ export function redisStore(
       const offset = await script(FINISH, keys(runId), JSON.stringify(how), retention);
       release(runId);
       return offset >= 0 ? offset : null;
+    },
+
+    whenEnded(runId) {
+      const waiting = owned.get(runId);
+      if (!waiting) return Promise.resolve();
+      return new Promise<void>((resolve) => waiting.push(resolve));
     },
 
     async info(runId): Promise<RelayRunInfo | undefined> {
@@ -435,6 +446,7 @@ export function redisStore(
       closed = true;
       if (refresher) clearInterval(refresher);
       refresher = undefined;
+      // Its runs' producers are not told: the runs end as truncated once the leases lapse.
       owned.clear();
       tails.clear();
       await opened?.catch(() => undefined);

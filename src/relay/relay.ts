@@ -249,13 +249,19 @@ export function createRelay(options: RelayOptions = {}): Relay {
       running.set(runId, run);
       const logged$ = source$.pipe(map(forTheLog));
       let started: Promise<void>;
+      // Ended in the store by another process (a stop): stop the upstream now, even if it is
+      // waiting for its next event. (The store's end stays: the first end wins.)
+      const stopWhenEndedElsewhere = () =>
+        void store.whenEnded?.(runId).then(() => run.end({ status: 'stopped' }));
       if (claimed === true) {
         run.begin(logged$);
+        stopWhenEndedElsewhere();
         started = Promise.resolve();
       } else {
         started = claimed.then((free) => {
           if (!free) throw taken();
           run.begin(logged$);
+          stopWhenEndedElsewhere();
         });
         started.catch((error: unknown) => run.reject(error));
       }

@@ -98,6 +98,13 @@ export interface RelayStore {
    * ended already (the first end wins).
    */
   finish(runId: string, end: RelayEnd): Promise<number | null>;
+  /**
+   * Optional: resolves once a run this process claimed is no longer running in the store,
+   * whoever ended it (at once for a run it does not produce). A store shared by processes
+   * implements it so that a `stop` from another process reaches an upstream that is waiting (for
+   * its first token, say), not only at its next event.
+   */
+  whenEnded?(runId: string): Promise<void>;
   /** What the store knows of a run; `undefined` when it is unknown (or expired). */
   info(runId: string): Promise<RelayRunInfo | undefined>;
   /**

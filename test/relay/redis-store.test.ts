@@ -141,6 +141,23 @@ describeWithRedis('redisStore', () => {
     await expect(run.done).rejects.toMatchObject({ message: expect.stringContaining('closed') });
   });
 
+  it('a stop from another process reaches an upstream that is waiting, within a lease refresh', async () => {
+    const {
+      relays: [a, b],
+    } = twoRelays({ leaseMs: 300 });
+    let unsubscribed = 0;
+    // An upstream that never emits: like a model still thinking before its first token.
+    const silent = new Observable<ChatStreamEvent>(() => () => unsubscribed++);
+    const run = a.start('thinking', silent);
+    await run.started;
+    expect(await b.stop('thinking')).toBe(true);
+    const stoppedAt = Date.now();
+    expect(await run.done).toEqual({ status: 'stopped' });
+    // The lease is refreshed every 100 ms: that is when A learns of the stop.
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(unsubscribed).toBe(1);
+  });
+
   it('uses a client of yours, and leaves it open on close()', async () => {
     const client = new Redis(server.url);
     cleanUp.push(async () => client.disconnect());
