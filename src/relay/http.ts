@@ -144,6 +144,18 @@ export function relayHandler(context: HandlerContext): RelayHandler {
         sendError(res, 400, 'invalid_offset', 'Last-Event-ID and ?after= must be integers >= -1');
         return;
       }
+      // An offset past the log (the end's offset, once ended) was never sent by this run: a
+      // reader holding it would otherwise wait for it and silently skip what comes before.
+      const lastOffset = info.end ? info.events : info.events - 1;
+      if (after > lastOffset) {
+        sendError(
+          res,
+          400,
+          'invalid_offset',
+          `Offset ${after} is past relay run "${found.runId}" (its last entry is ${lastOffset})`,
+        );
+        return;
+      }
       streamEvents(context, found.runId, after, res);
     };
     serve().catch(() => {

@@ -150,7 +150,8 @@ export interface Relay {
    * - `POST {prefix}/runs/{runId}/stop`: `{"stopped":true}`, or `{"stopped":false}` when the run
    *   had ended already.
    * - Errors are JSON `{"error":{"message","code"}}`: 404 `run_not_found` (unknown or expired),
-   *   403 `forbidden` ({@link RelayOptions.authorize}), 400 `invalid_offset`, 405, 503
+   *   403 `forbidden` ({@link RelayOptions.authorize}), 400 `invalid_offset` (not an integer
+   *   >= -1, or past the run's last entry), 405, 503
    *   `relay_closed`; other paths go to `next()`, or get a 404 `not_found`.
    */
   handler(): RelayHandler;

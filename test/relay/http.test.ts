@@ -92,6 +92,30 @@ describe('GET /runs/{runId}/events', () => {
       expect([after, ids(both.frames)]).toEqual([after, after === 5 ? ['5'] : rest]);
     }
     expect((await send(`${served.url}/runs/r/events?after=x`, 'GET')).status).toBe(400);
+    // Past the end's offset: never sent by this run.
+    expect(await send(`${served.url}/runs/r/events?after=6`, 'GET')).toMatchObject({
+      status: 400,
+      json: { error: { code: 'invalid_offset' } },
+    });
+  });
+
+  it('answers 400 for an offset a running run has not reached, instead of skipping to it', async () => {
+    const { relay, served } = await setUp();
+    const up = upstream();
+    relay.start('live', up.source$);
+    up.events.next(text('a'));
+    up.events.next(text('b'));
+    expect(await send(`${served.url}/runs/live/events?after=2`, 'GET')).toMatchObject({
+      status: 400,
+      json: {
+        error: { code: 'invalid_offset', message: expect.stringContaining('last entry is 1') },
+      },
+    });
+    const reader = await openSse(`${served.url}/runs/live/events`, { 'last-event-id': '1' });
+    up.events.next(text('c'));
+    up.events.complete();
+    await reader.ended;
+    expect(ids(reader.frames)).toEqual(['2', '3']);
   });
 
   it('lets a live reader leave and come back from its last id, without stopping the run', async () => {
