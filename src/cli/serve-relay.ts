@@ -3,6 +3,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatRequest } from '../client/request';
 import { RxChatError } from '../errors';
+import { createChatClient } from '../node';
+import { createRelay } from '../relay/relay';
+import { memoryStore } from '../relay/memory-store';
+import { redisStore } from '../relay/redis-store';
 
 /** Where the relay's routes are, on the mock server's origin. */
 export const RELAY_PREFIX = '/relay';
@@ -37,12 +41,11 @@ function chatRequestOf(body: unknown): ChatRequest {
   return { ...request, model: request.model ?? 'mock-1' } as ChatRequest;
 }
 
-/** Builds the relay of `rxchat serve --relay` (loading the relay and the Node client lazily). */
+/**
+ * Builds the relay of `rxchat serve --relay`. (Named imports, not `import()`: a dynamic import
+ * of the library's entry would put every module of it into the CLI bundle.)
+ */
 export async function startServeRelay(settings: ServeRelaySettings): Promise<ServeRelay> {
-  const [{ createRelay, memoryStore, redisStore }, { createChatClient }] = await Promise.all([
-    import('../relay'),
-    import('../node'),
-  ]);
   const store = settings.redisUrl ? redisStore({ url: settings.redisUrl }) : memoryStore();
   let client: ReturnType<typeof createChatClient> | undefined;
   const relay = createRelay({
