@@ -2,7 +2,7 @@
 // `POST {prefix}/runs/{runId}/stop`, as one Node `(req, res, next?)` handler.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Subject, takeUntil } from 'rxjs';
-import { newRunId, serveStart, type StartRouteContext } from './start-route';
+import { serveStart, startRunId, type StartRouteContext } from './start-route';
 import type { RelayEntry, RelayStore } from './types';
 
 /** Who asks what of which run: the second argument of {@link RelayOptions.authorize}. */
@@ -40,7 +40,7 @@ export interface HandlerContext {
   /** The open SSE responses: `relay.close()` ends them. */
   readers: Set<() => void>;
   /** `POST {prefix}/runs`, when the relay has a start hook. */
-  start: Omit<StartRouteContext, 'sendJson' | 'sendError'> | undefined;
+  start: Omit<StartRouteContext, 'sendJson' | 'sendError' | 'exists'> | undefined;
 }
 
 const SSE_HEADERS = {
@@ -73,7 +73,7 @@ function route(url: string, prefix: string, canStart: boolean) {
   const path = query < 0 ? url : url.slice(0, query);
   if (!path.startsWith(prefix)) return undefined;
   if (canStart && START_ROUTE.test(path.slice(prefix.length))) {
-    return { runId: newRunId(), action: 'start' as const, search: new URLSearchParams() };
+    return { runId: '', action: 'start' as const, search: new URLSearchParams() };
   }
   const match = ROUTE.exec(path.slice(prefix.length));
   if (!match) return undefined;
@@ -120,13 +120,30 @@ export function relayHandler(context: HandlerContext): RelayHandler {
       sendError(res, 503, 'relay_closed', 'The relay is closed');
       return;
     }
+    let keyed = false;
+    if (found.action === 'start') {
+      const id = startRunId(req);
+      if (!id) {
+        sendError(
+          res,
+          400,
+          'invalid_idempotency_key',
+          'Idempotency-Key must be 16 to 128 letters, digits, - or _',
+        );
+        return;
+      }
+      found.runId = id.runId;
+      keyed = id.keyed;
+    }
     const serve = async () => {
       if (context.authorize && !(await context.authorize(req, { runId: found.runId, action }))) {
         sendError(res, 403, 'forbidden', `Not allowed to ${action} relay run "${found.runId}"`);
         return;
       }
       if (action === 'start') {
-        await serveStart({ ...context.start!, sendJson, sendError }, req, res, found.runId);
+        const exists = async (runId: string) => (await context.store.info(runId)) !== undefined;
+        const start = { ...context.start!, sendJson, sendError, exists };
+        await serveStart(start, req, res, found.runId, keyed);
         return;
       }
       const info = await context.store.info(found.runId);

@@ -57,6 +57,12 @@ export interface RelayOptions {
    * when the hook throws a `validation_error`. Without it, there is no such route (runs are
    * started by your own code with {@link Relay.start}).
    *
+   * A page that must not start an answer twice (a reload before the 201 arrived) sends an
+   * `Idempotency-Key` (16 to 128 letters, digits, `-`, `_`; a random UUID saved before the
+   * POST): it becomes the run's id, and a start with a key whose run exists answers 200 with
+   * that run's URLs, starting nothing (the hook is not called). Keys are the clients' choice: if
+   * runs are private, let `authorize` check that a key belongs to the caller.
+   *
    * @example
    * ```ts
    * createRelay({

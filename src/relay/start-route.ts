@@ -31,6 +31,8 @@ export interface StartRouteContext {
   maxStartBytes: number;
   /** Starts the run (as `relay.start`) and resolves once readers can find it. */
   startRun(runId: string, source$: Observable<ChatStreamEvent>): Promise<void>;
+  /** Whether a run with this id exists (running, or ended and not expired). */
+  exists(runId: string): Promise<boolean>;
   sendJson(res: ServerResponse, status: number, body: unknown): void;
   sendError(res: ServerResponse, status: number, code: string, message: string): void;
 }
@@ -73,14 +75,17 @@ function isBadRequest(error: unknown): error is RxChatError {
 
 /**
  * Serves `POST {prefix}/runs` (authorised already): reads the JSON body (at most
- * `maxStartBytes`), asks the hook for the upstream, starts the run under a fresh id, and answers
- * 201 `{ id, events, stop }` (the run's two URLs, as paths) once readers can find it.
+ * `maxStartBytes`), asks the hook for the upstream, starts the run under its id, and answers
+ * 201 `{ id, events, stop }` (the run's two URLs, as paths) once readers can find it. With an
+ * `Idempotency-Key` (`keyed`) whose run exists, answers 200 with that run's URLs instead,
+ * starting nothing.
  */
 export async function serveStart(
   context: StartRouteContext,
   req: IncomingMessage,
   res: ServerResponse,
   runId: string,
+  keyed: boolean,
 ): Promise<void> {
   const text = await readBody(req, context.maxStartBytes);
   if (text === undefined) {
@@ -99,6 +104,10 @@ export async function serveStart(
     context.sendError(res, 400, 'invalid_json', 'The request body is not JSON');
     return;
   }
+  const base = `${runsPath(req)}/${encodeURIComponent(runId)}`;
+  const links = { id: runId, events: `${base}/events`, stop: `${base}/stop` };
+  // A repeated start with the same Idempotency-Key: the run it started, not a second one.
+  if (keyed && (await context.exists(runId))) return context.sendJson(res, 200, links);
   let source$: Observable<ChatStreamEvent>;
   try {
     source$ = await context.start({ req, body, runId });
@@ -107,9 +116,27 @@ export async function serveStart(
     else context.sendError(res, 500, 'relay_error', 'The relay could not start the run');
     return;
   }
-  await context.startRun(runId, source$);
-  const base = `${runsPath(req)}/${encodeURIComponent(runId)}`;
-  context.sendJson(res, 201, { id: runId, events: `${base}/events`, stop: `${base}/stop` });
+  try {
+    await context.startRun(runId, source$);
+  } catch (error) {
+    // Two starts with one key at once: the other one claimed it first.
+    if (keyed && (await context.exists(runId))) return context.sendJson(res, 200, links);
+    throw error;
+  }
+  context.sendJson(res, 201, links);
+}
+
+/** Run ids a client may choose (`Idempotency-Key`): long enough to be unguessable if random. */
+const CLIENT_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * The run id of a start: the request's `Idempotency-Key` when it has one (`keyed`), else a
+ * fresh random UUID; `undefined` when the key is not 16 to 128 letters, digits, `-` or `_`.
+ */
+export function startRunId(req: IncomingMessage): { runId: string; keyed: boolean } | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return { runId: newRunId(), keyed: false };
+  return typeof key === 'string' && CLIENT_KEY.test(key) ? { runId: key, keyed: true } : undefined;
 }
 
 /** A fresh run id: a random UUID, unguessable, so that knowing one run's URL reveals no other. */

@@ -142,6 +142,47 @@ describe('POST /runs', () => {
     expect(await relay.store.info(ok.json.id as string)).toBeDefined();
   });
 
+  it('starts one run per Idempotency-Key: a repeated or concurrent start gets the same run', async () => {
+    let subscribed = 0;
+    let hooked = 0;
+    const { served } = await setUp({
+      start: () => {
+        hooked++;
+        return new Observable<ChatStreamEvent>(() => {
+          subscribed++;
+        });
+      },
+    });
+    const key = 'page-7f3c1e2a-run-1';
+    const headers = { 'idempotency-key': key };
+    const first = await post(`${served.url}/runs`, '{}', headers);
+    expect(first).toEqual({
+      status: 201,
+      json: { id: key, events: `/runs/${key}/events`, stop: `/runs/${key}/stop` },
+    });
+    // A page reloaded before it saw the 201 asks again with its key: the same run, not a second.
+    expect(await post(`${served.url}/runs`, '{}', headers)).toEqual({
+      status: 200,
+      json: first.json,
+    });
+    expect([hooked, subscribed]).toEqual([1, 1]);
+    // Two at once with a new key: one starts it, the other gets it.
+    const other = { 'idempotency-key': 'another-key-0123456789' };
+    const both = await Promise.all([
+      post(`${served.url}/runs`, '{}', other),
+      post(`${served.url}/runs`, '{}', other),
+    ]);
+    expect(both.map((answer) => answer.status).sort()).toEqual([200, 201]);
+    expect(both[0]!.json).toEqual(both[1]!.json);
+    expect(subscribed).toBe(2);
+    for (const bad of ['short', 'has spaces in it, sixteen+', 'x'.repeat(129)]) {
+      expect(await post(`${served.url}/runs`, '{}', { 'idempotency-key': bad })).toMatchObject({
+        status: 400,
+        json: { error: { code: 'invalid_idempotency_key' } },
+      });
+    }
+  });
+
   it('asks authorize with action start before reading the body', async () => {
     const asked: unknown[] = [];
     let started = 0;
@@ -228,6 +269,13 @@ describeWithRedis('POST /runs on the Redis store', () => {
         '{"status":"completed"}',
       ]);
     }
+    // Two starts with one key at once: Redis claims it for one, the other gets that run.
+    const keyed = { 'idempotency-key': 'redis-key-0123456789' };
+    const both = await Promise.all([
+      post(`${served.url}/runs`, '{}', keyed),
+      post(`${served.url}/runs`, '{}', keyed),
+    ]);
+    expect(both.map((answer) => answer.status).sort()).toEqual([200, 201]);
     // The claim is asynchronous with Redis: a taken id shows in `started` (and `done`).
     const first = relay.start('taken', of(text('a')));
     await first.started;
