@@ -60,9 +60,13 @@ export class RelayApi {
   private readonly base = inject(RELAY_URL).replace(/\/+$/, '');
   private readonly transport = inject(RELAY_TRANSPORT);
 
-  /** `POST {relay}/runs` with the chat request: the relay claims an id and starts the run. */
-  start(request: ChatRequest): Observable<RelayRunLinks> {
-    return this.post(`${this.base}/runs`, request).pipe(
+  /**
+   * `POST {relay}/runs` with the chat request: the relay starts the run under `key` (its
+   * `Idempotency-Key`), or, when a run with that key exists (this page posted it before a
+   * reload), answers with that run: an answer is never started twice.
+   */
+  start(request: ChatRequest, key: string): Observable<RelayRunLinks> {
+    return this.post(`${this.base}/runs`, request, { 'idempotency-key': key }).pipe(
       map((json) => {
         const { id, events, stop } = (json ?? {}) as Record<string, unknown>;
         if (typeof id !== 'string' || typeof events !== 'string' || typeof stop !== 'string') {
@@ -94,11 +98,15 @@ export class RelayApi {
   }
 
   /** A POST whose answer is JSON; a non-2xx answer fails with an `http_error`. */
-  private post(url: string, body?: unknown): Observable<unknown> {
+  private post(
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Observable<unknown> {
     return this.transport({
       method: 'POST',
       url,
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      headers: { accept: 'application/json', 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).pipe(
       switchMap((response) =>

@@ -14,7 +14,13 @@ import {
   type RunHelpers,
 } from 'rxchat/testing';
 import { RELAY_TRANSPORT, RELAY_URL } from './relay-api';
-import { RELAY_RUN_KEY, RelayChat, type SavedRun } from './relay-chat';
+import {
+  RELAY_PENDING_KEY,
+  RELAY_RUN_KEY,
+  RelayChat,
+  type PendingStart,
+  type SavedRun,
+} from './relay-chat';
 
 /** The run's log: offset 0 the response, 1-3 "Hello world" in three chunks, 4 the usage. */
 const LOG: ChatStreamEvent[] = [
@@ -136,6 +142,9 @@ describe('RelayChat', () => {
     expect(page.saved()).toBeNull();
     const [start, events] = page.transport.requests;
     expect(start!.request).toMatchObject({ method: 'POST', url: 'http://test/relay/runs' });
+    // A key of the page's own, so that a reload before the answer cannot start a second run.
+    expect(start!.request.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sessionStorage.getItem(RELAY_PENDING_KEY)).toBeNull();
     expect(start!.json).toEqual({
       model: 'mock-1',
       messages: [{ role: 'user', content: 'Say hello' }],
@@ -182,6 +191,31 @@ describe('RelayChat', () => {
     expect(request.method).toBe('GET');
     expect(request.url).toBe('http://test/relay/runs/run-1/events?after=2');
     expect(request.headers['last-event-id']).toBe('2');
+  });
+
+  it('after a reload before the start was answered, posts it again with the same key', () => {
+    sessionStorage.setItem(
+      RELAY_PENDING_KEY,
+      JSON.stringify({ key: 'key-of-the-first-post', prompt: 'Say hello' } satisfies PendingStart),
+    );
+    const scheduler = testScheduler();
+    let page!: Page;
+    scheduler.run((helpers) => {
+      helpers.animate('x'.repeat(40));
+      // The relay answers 200: the run the first POST started.
+      page = new Page(helpers, [json(200, RUN), { body: '-r--a--b--c--u--e|', values: EVENTS }]);
+      expect(page.text('question')).toBe('Say hello');
+      expect(page.text('status')).toBe('starting');
+    });
+    const [start] = page.transport.requests;
+    expect(start!.request.headers['idempotency-key']).toBe('key-of-the-first-post');
+    expect(start!.json).toEqual({
+      model: 'mock-1',
+      messages: [{ role: 'user', content: 'Say hello' }],
+    });
+    expect(page.text('answer')).toBe('Hello world');
+    expect(page.text('status')).toBe('resolved');
+    expect(sessionStorage.getItem(RELAY_PENDING_KEY)).toBeNull();
   });
 
   it('Stop posts to the run’s stop URL; the end shows as stopped and the text is kept', () => {

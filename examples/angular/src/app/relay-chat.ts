@@ -8,6 +8,19 @@ import { RELAY_STORAGE, RelayApi, textOf, type RelayRunLinks } from './relay-api
 export const RELAY_RUN_KEY = 'rxchat.relay.run';
 
 /**
+ * The sessionStorage key of a start not answered yet: `{ key, prompt }`, saved before the POST,
+ * so that a reload before the answer posts again with the same `Idempotency-Key` and gets the
+ * run the first POST started, instead of starting (and paying for) a second one.
+ */
+export const RELAY_PENDING_KEY = 'rxchat.relay.pending';
+
+/** A start not answered yet. */
+export interface PendingStart {
+  key: string;
+  prompt: string;
+}
+
+/**
  * What survives a reload: the run, and what the page has of it: `text` is exactly the text of
  * the run's events up to offset `after` (-1: none yet).
  */
@@ -53,9 +66,12 @@ export class RelayChat {
 
   constructor() {
     const saved = this.load();
+    const pending = this.loadPending();
     if (saved) {
       this.resumedAfter.set(saved.after);
       this.follow(saved);
+    } else if (pending) {
+      this.begin(pending);
     }
     // Leaving the page only detaches this reader: the run goes on, and a reload resumes it.
     inject(DestroyRef).onDestroy(() => {
@@ -78,12 +94,26 @@ export class RelayChat {
     this.usage.set(null);
     this.error.set(null);
     this.resumedAfter.set(null);
+    this.begin({ key: crypto.randomUUID(), prompt });
+  }
+
+  /** Posts the start (saved first, so a reload re-posts it with the same key), then follows. */
+  private begin(pending: PendingStart): void {
+    this.question.set(pending.prompt);
     this.status.set('starting');
+    this.storage.setItem(RELAY_PENDING_KEY, JSON.stringify(pending));
+    const { prompt, key } = pending;
     this.request = this.api
-      .start({ model: this.model, messages: [{ role: 'user', content: prompt }] })
+      .start({ model: this.model, messages: [{ role: 'user', content: prompt }] }, key)
       .subscribe({
-        next: (links) => this.follow({ ...links, prompt, after: -1, text: '' }),
-        error: (error: unknown) => this.failed(error),
+        next: (links) => {
+          this.storage.removeItem(RELAY_PENDING_KEY);
+          this.follow({ ...links, prompt, after: -1, text: '' });
+        },
+        error: (error: unknown) => {
+          this.storage.removeItem(RELAY_PENDING_KEY);
+          this.failed(error);
+        },
       });
   }
 
@@ -160,6 +190,21 @@ export class RelayChat {
 
   private save(run: SavedRun): void {
     this.storage.setItem(RELAY_RUN_KEY, JSON.stringify(run));
+  }
+
+  private loadPending(): PendingStart | undefined {
+    try {
+      const pending = JSON.parse(
+        this.storage.getItem(RELAY_PENDING_KEY) ?? 'null',
+      ) as PendingStart | null;
+      if (pending && typeof pending.key === 'string' && typeof pending.prompt === 'string') {
+        return pending;
+      }
+    } catch {
+      // not JSON: dropped below
+    }
+    this.storage.removeItem(RELAY_PENDING_KEY);
+    return undefined;
   }
 
   private load(): SavedRun | undefined {
