@@ -96,6 +96,20 @@ export function memoryStore(options: MemoryStoreOptions = {}): RelayStore {
       return end(runId, run, how);
     },
 
+    whenEnded(runId) {
+      const run = runs.get(runId);
+      if (!run || run.end) return Promise.resolve();
+      // Two relays may share one memory store: a stop through the other reaches this upstream.
+      return new Promise<void>((resolve) => {
+        const waiter = (entry: RelayEntry) => {
+          if (!('end' in entry)) return;
+          run.readers.delete(waiter);
+          resolve();
+        };
+        run.readers.add(waiter);
+      });
+    },
+
     async info(runId): Promise<RelayRunInfo | undefined> {
       const run = runs.get(runId);
       return run && { events: run.events.length, end: run.end };

@@ -171,6 +171,26 @@ describe('relay.stop()', () => {
     expect(await run.stop()).toBe(false); // had ended already
   });
 
+  it('reaches a waiting upstream started by another relay sharing the memory store', async () => {
+    const store = memoryStore();
+    const a = newRelay({ store });
+    const b = newRelay({ store });
+    const up = upstream();
+    const run = a.start('shared', up.source$);
+    up.events.next(text('a'));
+    while ((await store.info('shared'))?.events !== 1) await delay(1);
+    // B did not start it: it ends the run in the store, and A stops its upstream at once,
+    // though the upstream has nothing more to send (a model still thinking).
+    expect(await b.stop('shared')).toBe(true);
+    expect(await run.done).toEqual({ status: 'stopped' });
+    expect(up.state.unsubscribed).toBe(1);
+    expect(await entriesOf(b, 'shared')).toEqual([
+      { offset: 0, event: text('a') },
+      { offset: 1, end: { status: 'stopped' } },
+    ]);
+    await store.close();
+  });
+
   it('closes the upstream socket of a real client request (seen by the mock server)', async () => {
     const server = await startMockServer({ pace: { tokensPerSecond: 50 } });
     try {
