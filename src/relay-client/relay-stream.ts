@@ -90,6 +90,8 @@ const ERROR_BODY_CHARS = 4096;
  *   entries after the last one it emitted (`Last-Event-ID` and `?after=`), so no entry is lost
  *   and none is emitted twice. After `retry.maxRetries` failed reconnections in a row it fails
  *   with the last error (`connection_error`, `http_error` or `truncated`).
+ * - **204 No Content** (the relay's answer to a reader whose `Last-Event-ID` is the run's end)
+ *   completes.
  * - **Other statuses fail at once**: 404 (unknown or expired run), 403 and every other 4xx are
  *   an `http_error`.
  * - **The run's end**: `completed` completes; `errored` fails with the run's error (its code
@@ -302,6 +304,8 @@ class RelayReader {
       );
       return;
     }
+    // The relay's "you have seen the end" (what stops an EventSource from reconnecting).
+    if (status === 204) return this.subscriber.complete();
     connection.add(
       response.body.pipe(decodeSse({ maxEventBytes: this.settings.maxEventBytes })).subscribe({
         next: (event) => this.read(event),

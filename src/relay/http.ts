@@ -92,11 +92,15 @@ function route(url: string, prefix: string, canStart: boolean) {
  * reconnect), else `?after=`, else -1 (everything). `undefined` when the value is not an integer.
  */
 function afterOf(req: IncomingMessage, search: URLSearchParams): number | undefined {
-  const header = req.headers['last-event-id'];
-  const raw =
-    typeof header === 'string' && header.trim() !== '' ? header.trim() : search.get('after');
+  const raw = lastEventId(req) ?? search.get('after');
   if (raw === null || raw === '') return -1;
   return /^-?\d{1,15}$/.test(raw) && Number(raw) >= -1 ? Number(raw) : undefined;
+}
+
+/** The `Last-Event-ID` header, trimmed; `undefined` when absent or blank. */
+function lastEventId(req: IncomingMessage): string | undefined {
+  const header = req.headers['last-event-id'];
+  return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
 }
 
 export function relayHandler(context: HandlerContext): RelayHandler {
@@ -163,6 +167,13 @@ export function relayHandler(context: HandlerContext): RelayHandler {
       }
       // An offset past the log (the end's offset, once ended) was never sent by this run: a
       // reader holding it would otherwise wait for it and silently skip what comes before.
+      // An EventSource reconnects whenever a response ends, even after the run's end: one that
+      // saw the end (its Last-Event-ID is the end's) gets 204, which stops it for good.
+      if (info.end && after === info.events && lastEventId(req) !== undefined) {
+        res.writeHead(204, { 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
       const lastOffset = info.end ? info.events : info.events - 1;
       if (after > lastOffset) {
         sendError(

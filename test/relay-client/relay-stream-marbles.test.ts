@@ -83,6 +83,13 @@ describe('relayStream on virtual time', () => {
     });
   });
 
+  it('completes on a 204: the relay says this reader has seen the end', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const transport = createMockTransport({ cold }, [{ status: 204, body: '|' }]);
+      expectObservable(relayStream(URL, { transport, after: 5 })).toBe('|');
+    });
+  });
+
   it('composes with the operators', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable }) => {

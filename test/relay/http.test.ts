@@ -87,9 +87,12 @@ describe('GET /runs/{runId}/events', () => {
         'last-event-id': String(after),
       });
       await Promise.all([byHeader.ended, byQuery.ended, both.ended]);
-      expect([after, ids(byHeader.frames)]).toEqual([after, after === 5 ? ['5'] : rest]);
+      // A Last-Event-ID at the end's offset (5): 204, so that an EventSource stops reconnecting.
+      expect([after, byHeader.status, ids(byHeader.frames)]).toEqual(
+        after === 5 ? [after, 204, []] : [after, 200, rest],
+      );
       expect([after, ids(byQuery.frames)]).toEqual([after, after === 5 ? ['5'] : rest]);
-      expect([after, ids(both.frames)]).toEqual([after, after === 5 ? ['5'] : rest]);
+      expect([after, both.status]).toEqual([after, after === 5 ? 204 : 200]);
     }
     expect((await send(`${served.url}/runs/r/events?after=x`, 'GET')).status).toBe(400);
     // Past the end's offset: never sent by this run.
