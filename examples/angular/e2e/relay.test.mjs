@@ -327,3 +327,59 @@ test('Stop stops the run upstream: the mock server sees the client go away, the 
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+test('a native EventSource reads a run to its end, then stops: the relay answers its reconnect 204', async () => {
+  const prompt = 'A short one for EventSource.';
+  const run = relay.start(
+    'native-eventsource',
+    client.stream(
+      { model: 'mock-1', messages: [{ role: 'user', content: prompt }] },
+      { headers: { 'x-mock-pace': 'none' } },
+    ),
+  );
+  assert.deepEqual(await run.done, { status: 'completed' });
+  const entries = await lastValueFrom(relay.events('native-eventsource').pipe(toArray()));
+
+  const page = await context.newPage();
+  const gets = [];
+  page.on('request', (request) => {
+    if (request.method() === 'GET' && request.url().includes('/relay/')) {
+      // allHeaders(): headers() leaves out some that the network stack adds, Last-Event-ID among them.
+      gets.push(request.allHeaders().then((headers) => headers['last-event-id'] ?? null));
+    }
+  });
+  await page.goto(`${app.url}/?relay&api=${encodeURIComponent(mock.url)}`);
+  const origin = new URL(mock.url).origin;
+  const seen = await page.evaluate(
+    (url) =>
+      new Promise((resolve) => {
+        const source = new window.EventSource(url);
+        const result = { messages: 0, ends: 0, lastId: null };
+        source.onmessage = (event) => {
+          result.messages++;
+          result.lastId = event.lastEventId;
+        };
+        source.addEventListener('end', () => result.ends++);
+        // After the end the response closes and EventSource reconnects (about 3 s later) with
+        // Last-Event-ID; the relay's 204 then closes it for good (readyState 2).
+        source.onerror = () => {
+          if (source.readyState === 2) resolve({ ...result, closed: true });
+        };
+        window.setTimeout(() => resolve({ ...result, closed: false }), 12_000);
+      }),
+    `${origin}/relay/runs/native-eventsource/events`,
+  );
+  assert.deepEqual(seen, {
+    messages: entries.length - 1,
+    ends: 1,
+    lastId: String(entries.length - 2),
+    closed: true,
+  });
+  // Two requests: the first, and one reconnect that got 204 (no loop).
+  assert.deepEqual(await Promise.all(gets), [null, String(entries.length - 1)]);
+  assert.deepEqual(
+    pageErrors.filter((e) => !e.includes('EventSource')),
+    [],
+  );
+  await page.close();
+});
