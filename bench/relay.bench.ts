@@ -26,7 +26,6 @@
 import { spawnSync } from 'node:child_process';
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
@@ -35,17 +34,10 @@ import { Subject } from 'rxjs';
 import type { ChatStreamEvent } from '../src';
 import type { RelayStore } from '../src/relay';
 import { startRedis, type RedisServer } from '../test/helpers/redis';
-import './rxchat'; // rebuilds dist/ when it is older than src/
-import { writeResults } from './shared';
+import { relayBuild } from './rxchat'; // rebuilds dist/ when it is older than src/
+import { Samples, writeResults } from './shared';
 
-// rxchat/relay as it ships: the built dist/relay.cjs (next to the build bench/rxchat.ts uses).
-const dist = process.env.BENCH_RXCHAT_BUILT
-  ? path.dirname(path.resolve(process.env.BENCH_RXCHAT_BUILT))
-  : path.join(__dirname, '..', 'dist');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { createRelay, memoryStore, redisStore } = require(
-  path.join(dist, 'relay.cjs'),
-) as typeof import('../src/relay');
+const { createRelay, memoryStore, redisStore } = relayBuild;
 
 const READERS = Number(process.env.BENCH_READERS ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 1000);
@@ -76,24 +68,6 @@ function chunkEvent(i: number): ChatStreamEvent {
 }
 
 const STAMP = '"id":"t';
-
-/** Latency samples in ms, shared by the readers of one scenario. */
-class Samples {
-  values: Float64Array;
-  count = 0;
-  constructor(size: number) {
-    this.values = new Float64Array(size);
-  }
-  add(ms: number) {
-    if (this.count < this.values.length) this.values[this.count++] = ms;
-  }
-  quantile(q: number): number {
-    const sorted = this.values.subarray(0, this.count).sort();
-    return sorted.length
-      ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
-      : NaN;
-  }
-}
 
 interface Reader {
   /** Data frames received (the end excluded). */

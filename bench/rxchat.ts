@@ -61,3 +61,12 @@ export const {
   throttleText,
 } = rxchat;
 export type { ChatClient } from '../src/node';
+
+/** The build benchmarks measure: dist/node.cjs, or BENCH_RXCHAT_BUILT. */
+export const builtNode = built;
+
+/** rxchat/relay as it ships: the dist/relay.cjs next to the build above. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const relayBuild = require(
+  path.join(path.dirname(built), 'relay.cjs'),
+) as typeof import('../src/relay');

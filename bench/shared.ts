@@ -157,3 +157,21 @@ export function chatStreamEvents(chunks: number): {
   push('[DONE]');
   return { events, text, chunks: chunks + 1 };
 }
+
+/** Latency samples in ms (a fixed-size buffer; samples past its size are dropped). */
+export class Samples {
+  values: Float64Array;
+  count = 0;
+  constructor(size: number) {
+    this.values = new Float64Array(size);
+  }
+  add(ms: number) {
+    if (this.count < this.values.length) this.values[this.count++] = ms;
+  }
+  quantile(q: number): number {
+    const sorted = this.values.subarray(0, this.count).sort();
+    return sorted.length
+      ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+      : NaN;
+  }
+}

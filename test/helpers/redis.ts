@@ -10,6 +10,10 @@ export interface RedisServer {
   /** `redis://127.0.0.1:<port>`. */
   url: string;
   port: number;
+  /** The server's process id. */
+  pid: number;
+  /** Its temporary directory (removed by `stop()`). */
+  dir: string;
   /** Stops the server (SIGTERM, then SIGKILL) and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -66,8 +70,8 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** Starts a redis-server and waits until it answers PING. */
-export async function startRedis(): Promise<RedisServer> {
+/** Starts a redis-server (with `extraArgs` after the defaults) and waits until it answers PING. */
+export async function startRedis(extraArgs: string[] = []): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'rxchat-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -83,6 +87,7 @@ export async function startRedis(): Promise<RedisServer> {
       dir,
       '--bind',
       '127.0.0.1',
+      ...extraArgs,
     ],
     { stdio: 'ignore' },
   );
@@ -117,5 +122,5 @@ export async function startRedis(): Promise<RedisServer> {
     await stop();
     throw error;
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, dir, stop };
 }
