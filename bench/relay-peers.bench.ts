@@ -394,9 +394,9 @@ function rxchatProducer(url: string): Producer {
   return {
     async create(runIds) {
       subjects = runIds.map(() => new Subject<ChatStreamEvent>());
-      dones = runIds.map((id, r) => relay.start(id, subjects[r]!.asObservable()).done);
-      // The claims go out in order on one connection: once the last run exists, all do.
-      while (!(await store.info(runIds.at(-1)!))) await sleep(1);
+      const runs = runIds.map((id, r) => relay.start(id, subjects[r]!.asObservable()));
+      dones = runs.map((run) => run.done);
+      await Promise.all(runs.map((run) => run.started));
     },
     emit(r, seq) {
       subjects[r]!.next(chunkEvent(seq));

@@ -163,7 +163,10 @@ async function throughput(
   const tag = `${scenario}-${Date.now()}`;
   try {
     const upstreams = Array.from({ length: runs }, () => new Subject<ChatStreamEvent>());
-    const done = upstreams.map((up, r) => relay.start(`${tag}-${r}`, up.asObservable()).done);
+    const started = upstreams.map((up, r) => relay.start(`${tag}-${r}`, up.asObservable()));
+    const done = started.map((run) => run.done);
+    // With Redis the ids are claimed asynchronously: readers find a run once it is.
+    await Promise.all(started.map((run) => run.started));
     const samples = new Samples(runs * readersPerRun * EVENTS);
     const readers: Reader[] = [];
     const connectStart = performance.now();
@@ -259,6 +262,7 @@ async function memory(
   const runId = `big-${stalled}-${Date.now()}`;
   const up = new Subject<ChatStreamEvent>();
   const run = relay.start(runId, up.asObservable());
+  await run.started;
   const slow = stalled ? connect(port, '127.0.0.1') : undefined;
   try {
     if (slow) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Observable } from 'rxjs';
 import type { ChatStreamEvent } from '../chunks/types';
 import { RxChatError } from '../errors';
@@ -110,19 +111,30 @@ keep(tonumber(ARGV[1]), tonumber(ARGV[3]))
 return 1
 `;
 
-/** KEYS state log; ARGV eventJson maxEvents → offset, -1 not running, -2 full (maxEvents). */
+/**
+ * KEYS state log; ARGV maxEvents eventJson… → the first event's offset, -1 not running, -2 full
+ * (maxEvents: the events that fit are appended).
+ */
 const APPEND = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
-local n = tonumber(redis.call('HGET', KEYS[1], 'events'))
-if n >= tonumber(ARGV[2]) then return -2 end
-redis.call('XADD', KEYS[2], n .. '-1', 'e', ARGV[1])
-redis.call('HSET', KEYS[1], 'events', n + 1)
-if n == 0 then
+local first = tonumber(redis.call('HGET', KEYS[1], 'events'))
+local max = tonumber(ARGV[1])
+local n = first
+for i = 2, #ARGV do
+  if n >= max then
+    redis.call('HSET', KEYS[1], 'events', n)
+    return -2
+  end
+  redis.call('XADD', KEYS[2], n .. '-1', 'e', ARGV[i])
+  n = n + 1
+end
+redis.call('HSET', KEYS[1], 'events', n)
+if first == 0 and n > 0 then
   -- The first entry made the log: it expires with the state (see keep).
   local ttl = redis.call('PTTL', KEYS[1])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
 end
-return n
+return first
 `;
 
 /** KEYS state log lease; ARGV endJson retention → the end's offset, or -1. */
@@ -149,6 +161,17 @@ redis.call('SET', KEYS[3], '1', 'PX', ARGV[1])
 keep(tonumber(ARGV[1]), tonumber(ARGV[2]))
 return 1
 `;
+
+/** The SHA1 of each script, as EVALSHA names it. */
+const shas = new Map<string, string>();
+const shaOf = (source: string): string => {
+  let sha = shas.get(source);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(source).digest('hex');
+    shas.set(source, sha);
+  }
+  return sha;
+};
 
 const TRUNCATED = JSON.stringify({ status: 'truncated' } satisfies RelayEnd);
 /** How many entries one XRANGE or XREAD answers at most. */
@@ -233,8 +256,21 @@ export function redisStore(
     return [`${base}state`, `${base}log`, `${base}lease`] as const;
   };
 
-  const script = async (source: string, runKeys: readonly string[], ...args: (string | number)[]) =>
-    Number(await (await client()).call('EVAL', source, runKeys.length, ...runKeys, ...args));
+  /** Runs a script by its SHA1 (EVALSHA), sending its text (EVAL) only when Redis lacks it. */
+  const script = async (
+    source: string,
+    runKeys: readonly string[],
+    ...args: (string | number)[]
+  ) => {
+    const redis = await client();
+    const sha = shaOf(source);
+    try {
+      return Number(await redis.call('EVALSHA', sha, runKeys.length, ...runKeys, ...args));
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return Number(await redis.call('EVAL', source, runKeys.length, ...runKeys, ...args));
+    }
+  };
 
   const refresh = () => {
     for (const runId of owned.keys()) {
@@ -310,9 +346,14 @@ export function redisStore(
       return claimed;
     },
 
-    async append(runId, event) {
+    append(runId, event) {
+      return store.appendMany!(runId, [event]);
+    },
+
+    async appendMany(runId, events) {
       const [state, log] = keys(runId);
-      const offset = await script(APPEND, [state, log], JSON.stringify(event), maxEvents);
+      const json = events.map((event) => JSON.stringify(event));
+      const offset = await script(APPEND, [state, log], maxEvents, ...json);
       if (offset >= 0) return offset;
       if (offset === -2) {
         // Full: end it as errored (unless another end came first).

@@ -19,6 +19,8 @@ export class LocalRun {
   private subscription: Subscription | undefined;
   /** Every write to the store, in order. */
   private chain: Promise<void> = Promise.resolve();
+  /** Events received and not yet handed to the store (a write is queued for them). */
+  private unwritten: ChatStreamEvent[] = [];
   /** Set once an end has been decided: nothing more is read from the upstream. */
   private ending = false;
 
@@ -41,19 +43,36 @@ export class LocalRun {
   begin(source$: Observable<ChatStreamEvent>): void {
     if (this.ending) return;
     const subscription = source$.subscribe({
-      next: (event) =>
-        this.enqueue(async () => {
-          const offset = await this.store.append(this.runId, event);
-          // The store refused it: the run was ended elsewhere (a stop from another process,
-          // or the store's own limit). Stop the upstream; the end stays the store's.
-          if (offset === null) this.end({ status: 'stopped' });
-        }),
+      next: (event) => {
+        // Events that come while a write is in flight go to the store together, in one call
+        // when it can (`appendMany`): one round trip for a burst, not one per event.
+        this.unwritten.push(event);
+        if (this.unwritten.length === 1) this.enqueue(() => this.write());
+      },
       error: (error: unknown) => this.end({ status: 'errored', error: relayErrorJson(error) }),
       complete: () => this.end({ status: 'completed' }),
     });
     // The upstream may have ended (or been stopped) while subscribing.
     if (this.ending) subscription.unsubscribe();
     else this.subscription = subscription;
+  }
+
+  /** Writes the events received since the last write, in order. */
+  private async write(): Promise<void> {
+    const events = this.unwritten;
+    this.unwritten = [];
+    const { store, runId } = this;
+    let offset: number | null = null;
+    if (store.appendMany) offset = await store.appendMany(runId, events);
+    else {
+      for (const event of events) {
+        offset = await store.append(runId, event);
+        if (offset === null) break;
+      }
+    }
+    // The store refused it: the run was ended elsewhere (a stop from another process, or the
+    // store's own limit). Stop the upstream; the end stays the store's.
+    if (offset === null) this.end({ status: 'stopped' });
   }
 
   /** Fails the run before it began (its id could not be claimed). */

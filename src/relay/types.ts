@@ -94,6 +94,13 @@ export interface RelayStore {
    */
   append(runId: string, event: ChatStreamEvent): Promise<number | null>;
   /**
+   * Optional: appends several events at once, in order (one round trip for a store across the
+   * network); resolves with the first one's offset, or `null` as {@link RelayStore.append} does
+   * (when the store's limit cut the batch, the events that fit are kept). The relay batches the
+   * events an upstream sends while the previous write is in flight.
+   */
+  appendMany?(runId: string, events: readonly ChatStreamEvent[]): Promise<number | null>;
+  /**
    * Ends a running run: resolves with the end's offset, or `null` when the run is unknown or had
    * ended already (the first end wins).
    */

@@ -158,6 +158,23 @@ describeWithRedis('redisStore', () => {
     expect(unsubscribed).toBe(1);
   });
 
+  it('appendMany writes a batch in order in one script; maxEvents keeps what fits', async () => {
+    const store = redisStore({ url: server.url }, { prefix: newPrefix(), maxEvents: 5 });
+    cleanUp.push(() => store.close());
+    await store.create('r');
+    expect(await store.appendMany!('r', [text('a'), text('b')])).toBe(0);
+    expect(await store.append('r', text('c'))).toBe(2);
+    expect(await store.appendMany!('r', [text('d'), text('e'), text('f')])).toBeNull();
+    const entries = await lastValueFrom(store.read('r', -1).pipe(toArray()));
+    expect(entries.slice(0, -1)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((content, offset) => ({ offset, event: text(content) })),
+    );
+    expect(entries.at(-1)).toMatchObject({
+      offset: 5,
+      end: { status: 'errored', error: { code: 'event_too_large' } },
+    });
+  });
+
   it('uses a client of yours, and leaves it open on close()', async () => {
     const client = new Redis(server.url);
     cleanUp.push(async () => client.disconnect());

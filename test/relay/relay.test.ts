@@ -8,6 +8,7 @@ import {
   type Relay,
   type RelayEntry,
   type RelayOptions,
+  type RelayStore,
 } from '../../src/relay';
 import { delay } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
@@ -146,6 +147,50 @@ describe('relay.start() and relay.events()', () => {
     expect(up.state.unsubscribed).toBe(1); // by its own completion, not by the reader
     expect(await run.done).toEqual({ status: 'completed' });
     expect((await entriesOf(relay, 'r')).length).toBe(3);
+  });
+});
+
+describe('writes to the store', () => {
+  it('sends a burst that came during a write in one appendMany call, in order', async () => {
+    const inner = memoryStore();
+    const calls: number[] = [];
+    // A store with appendMany (as the Redis one has): each call is one round trip.
+    const store: RelayStore = {
+      ...inner,
+      create: (runId) => inner.create(runId),
+      append: (runId, event) => inner.append(runId, event),
+      async appendMany(runId, events) {
+        calls.push(events.length);
+        await delay(5);
+        let first: number | null = null;
+        for (const event of events) {
+          const offset = await inner.append(runId, event);
+          if (offset === null) return null;
+          first ??= offset;
+        }
+        return first;
+      },
+      finish: (runId, how) => inner.finish(runId, how),
+      info: (runId) => inner.info(runId),
+      read: (runId, after) => inner.read(runId, after),
+      whenEnded: (runId) => inner.whenEnded!(runId),
+      close: () => inner.close(),
+    };
+    const relay = newRelay({ store });
+    const up = upstream();
+    const run = relay.start('burst', up.source$);
+    for (let i = 0; i < 100; i++) up.events.next(text(`t${i}`));
+    await delay(1); // that write is in flight now
+    for (let i = 100; i < 150; i++) up.events.next(text(`t${i}`));
+    up.events.complete();
+    expect(await run.done).toEqual({ status: 'completed' });
+    // The first burst in one call; the events that came during it in the next.
+    expect(calls).toEqual([100, 50]);
+    const entries = await entriesOf(relay, 'burst');
+    expect(entries.slice(0, -1)).toEqual(
+      Array.from({ length: 150 }, (_, i) => ({ offset: i, event: text(`t${i}`) })),
+    );
+    await inner.close();
   });
 });
 
