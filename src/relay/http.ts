@@ -33,6 +33,8 @@ export interface HandlerContext {
   prefix: string;
   keepAliveMs: number;
   readerBudgetBytes: number;
+  /** How long a paused reader may go without draining before it is cut. */
+  readerStallMs: number;
   authorize:
     ((req: IncomingMessage, access: RelayAccess) => boolean | Promise<boolean>) | undefined;
   stop(runId: string): Promise<boolean>;
@@ -209,9 +211,9 @@ const frameOf = (entry: RelayEntry): string =>
  * resumes from its last offset on `drain`. While paused, it counts (without keeping) the bytes
  * the run appends after that moment: once those plus what waits in its socket's buffers exceed
  * the budget (or a single write leaves more than the budget waiting), the reader is cut
- * (`res.destroy()`). So a stalled client never grows the server's memory nor holds a reader
- * forever behind a live run, and it resumes from its last offset (`Last-Event-ID`) when it
- * comes back; a slow but live one is only paused.
+ * (`res.destroy()`); so is one that stays paused (drains nothing) for `readerStallMs`. So a
+ * stalled client never grows the server's memory nor holds a socket forever, and it resumes from
+ * its last offset (`Last-Event-ID`) when it comes back; a slow but live one is only paused.
  */
 function streamEvents(
   context: HandlerContext,
@@ -229,6 +231,7 @@ function streamEvents(
   /** Counts the pauses, so that a lag counter set up late knows it is stale. */
   let pauses = 0;
   let wroteSinceTick = false;
+  let stall: ReturnType<typeof setTimeout> | undefined;
   let finished = false;
   const timer = setInterval(() => {
     if (!wroteSinceTick) write(': keep-alive\n\n');
@@ -239,6 +242,7 @@ function streamEvents(
     if (finished) return false;
     finished = true;
     clearInterval(timer);
+    clearTimeout(stall);
     context.readers.delete(endResponse);
     res.off('drain', resume);
     detach.next();
@@ -296,6 +300,11 @@ function streamEvents(
     const mine = ++pauses;
     const stopped = switchTo(); // the store stops replaying to this reader at once
     res.once('drain', resume);
+    // A reader that takes nothing for this long is stalled, whatever the run does (a finished
+    // run owes it no new bytes): cut, so that it does not hold a socket forever.
+    clearTimeout(stall);
+    stall = setTimeout(cut, context.readerStallMs);
+    stall.unref?.();
     context.store.info(runId).then(
       (info) => {
         if (!info || info.end || finished || !paused || mine !== pauses) return;
@@ -315,6 +324,7 @@ function streamEvents(
     );
   };
   function resume() {
+    clearTimeout(stall);
     if (!finished) follow();
   }
   context.readers.add(endResponse);

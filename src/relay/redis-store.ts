@@ -176,6 +176,8 @@ const shaOf = (source: string): string => {
 const TRUNCATED = JSON.stringify({ status: 'truncated' } satisfies RelayEnd);
 /** How many entries one XRANGE or XREAD answers at most. */
 const BATCH = 1000;
+/** The first replay batch of a reader. */
+const FIRST_BATCH = 16;
 
 /**
  * A {@link RelayStore} on Redis (Streams, 5.0 and later; tested on 7), shared by every process
@@ -445,19 +447,21 @@ export function redisStore(
             tail = tailOf(runId, log, logEnd);
             tail.add(listener);
           }
-          // The replay, in batches, on the shared connection.
-          for (;;) {
+          // The replay, in batches on the shared connection, small at first and growing: an
+          // HTTP reader that pauses after a few frames (its socket full) and comes back from its
+          // offset must not fetch a thousand entries each time to write two.
+          for (let count = FIRST_BATCH; ; count = Math.min(BATCH, count * 4)) {
             const batch = (await main.call(
               'XRANGE',
               log,
               `(${cursor}`,
               '+',
               'COUNT',
-              BATCH,
+              count,
             )) as StreamEntry[];
             if (done || emit(batch.map(parseEntry))) return true;
             if (batch.length > 0) cursor = batch.at(-1)![0];
-            if (batch.length < BATCH) break;
+            if (batch.length < count) break;
           }
           const pending = held ?? [];
           held = undefined;

@@ -27,6 +27,12 @@ export interface RelayOptions {
    */
   readerBudgetBytes?: number;
   /**
+   * How long an SSE reader may stay paused (its socket full, draining nothing) before it is cut,
+   * in milliseconds, whatever the run does: a stalled client of a finished run owes the relay
+   * no new bytes, but should not hold a socket forever. Default 30 000.
+   */
+  readerStallMs?: number;
+  /**
    * Decides whether a request may read (`GET …/events`) or stop (`POST …/stop`) a run: `false`
    * (or a promise of it) answers 403 `{"error":{"code":"forbidden",…}}`; a hook that throws
    * answers 500. Called before the run is looked up, so a caller without access cannot learn
@@ -201,6 +207,8 @@ export function createRelay(options: RelayOptions = {}): Relay {
   const readerBudgetBytes = options.readerBudgetBytes ?? 1024 * 1024;
   if (!(keepAliveMs > 0)) throw new RangeError('keepAliveMs must be a number > 0');
   if (!(readerBudgetBytes >= 0)) throw new RangeError('readerBudgetBytes must be a number >= 0');
+  const readerStallMs = options.readerStallMs ?? 30_000;
+  if (!(readerStallMs > 0)) throw new RangeError('readerStallMs must be a number > 0');
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   if (prefix !== '' && !prefix.startsWith('/')) throw new RangeError('prefix must start with /');
   const maxStartBytes = options.maxStartBytes ?? 1024 * 1024;
@@ -292,6 +300,7 @@ export function createRelay(options: RelayOptions = {}): Relay {
         prefix,
         keepAliveMs,
         readerBudgetBytes,
+        readerStallMs,
         authorize: options.authorize,
         stop,
         isClosed: () => closing !== undefined,

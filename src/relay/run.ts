@@ -11,6 +11,9 @@ export function relayErrorJson(error: unknown): RelayErrorJson {
   return { code: 'unknown', message: isErrorLike(error) ? error.message : String(error) };
 }
 
+/** The most events one store write carries. */
+const MAX_BATCH = 64;
+
 export class LocalRun {
   /** Resolves with how the run ended, as the store recorded it. */
   readonly done: Promise<RelayEnd>;
@@ -57,22 +60,32 @@ export class LocalRun {
     else this.subscription = subscription;
   }
 
-  /** Writes the events received since the last write, in order. */
+  /**
+   * Writes the events received and not written yet, in order, until none is left (those that
+   * come during a write go in the next batch of the same loop, so the run's end, queued after
+   * this task, always comes after every event received before it).
+   */
   private async write(): Promise<void> {
-    const events = this.unwritten;
-    this.unwritten = [];
     const { store, runId } = this;
-    let offset: number | null = null;
-    if (store.appendMany) offset = await store.appendMany(runId, events);
-    else {
-      for (const event of events) {
-        offset = await store.append(runId, event);
-        if (offset === null) break;
+    while (this.unwritten.length > 0) {
+      // At most MAX_BATCH at a time: a burst of large events must not become one huge command.
+      const events = this.unwritten.splice(0, MAX_BATCH);
+      let offset: number | null = null;
+      if (store.appendMany) offset = await store.appendMany(runId, events);
+      else {
+        for (const event of events) {
+          offset = await store.append(runId, event);
+          if (offset === null) break;
+        }
+      }
+      // The store refused it: the run was ended elsewhere (a stop from another process, or the
+      // store's own limit). Stop the upstream; the end stays the store's.
+      if (offset === null) {
+        this.unwritten = [];
+        this.end({ status: 'stopped' });
+        return;
       }
     }
-    // The store refused it: the run was ended elsewhere (a stop from another process, or the
-    // store's own limit). Stop the upstream; the end stays the store's.
-    if (offset === null) this.end({ status: 'stopped' });
   }
 
   /** Fails the run before it began (its id could not be claimed). */

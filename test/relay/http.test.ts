@@ -293,6 +293,30 @@ describe('readers at scale', () => {
     expect(slowResponse.writableFinished).toBe(false); // cut, not ended
   });
 
+  it('cuts a reader of a finished run that stays paused for readerStallMs', async () => {
+    const { relay, served } = await setUp({ readerStallMs: 300 });
+    const up = upstream();
+    const run = relay.start('big-done', up.source$);
+    const piece = 'x'.repeat(10_000);
+    for (let i = 0; i < 2000; i++) up.events.next(text(piece));
+    up.events.complete();
+    await run.done;
+    // The run owes this reader nothing new: only the time rule can free its socket.
+    const slow = connect(Number(new URL(served.url).port), '127.0.0.1');
+    cleanUp.push(async () => void slow.destroy());
+    slow.on('error', () => undefined);
+    slow.pause();
+    slow.write('GET /runs/big-done/events HTTP/1.1\r\nhost: x\r\n\r\n');
+    while (served.responses.length < 1) await delay(5);
+    const response = served.responses[0]!;
+    await delay(100);
+    expect(response.destroyed).toBe(false); // paused, not cut yet
+    const pausedAt = Date.now();
+    while (!response.destroyed && Date.now() - pausedAt < 3_000) await delay(20);
+    expect(response.destroyed).toBe(true);
+    expect(response.writableFinished).toBe(false); // cut, not ended
+  });
+
   it('feeds a late reader a log far larger than its budget, pausing instead of cutting', async () => {
     const { relay, served } = await setUp({ readerBudgetBytes: 32 * 1024 });
     const up = upstream();
