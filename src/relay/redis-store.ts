@@ -17,6 +17,12 @@ export interface RedisClientLike {
   duplicate(): RedisClientLike;
   /** Closes the connection at once (pending commands fail). */
   disconnect(): void;
+  /**
+   * Optional: listens to pub/sub messages (ioredis's `on('message', …)`). With it, a run that
+   * another process ends (a stop) is known to its producer at once; without it, at the
+   * producer's next lease refresh (a third of `leaseMs`).
+   */
+  on?(event: 'message', listener: (channel: string, message: string) => void): unknown;
 }
 
 /** Where {@link redisStore} connects: a client of yours, or a URL it connects to itself. */
@@ -137,10 +143,15 @@ end
 return first
 `;
 
-/** KEYS state log lease; ARGV endJson retention → the end's offset, or -1. */
+/**
+ * KEYS state log lease; ARGV endJson retention channel runId → the end's offset, or -1. The end
+ * is published on the channel, so that the run's producer, in whatever process, stops at once.
+ */
 const FINISH = `${FINISH_FN}
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return -1 end
-return finish(ARGV[1], tonumber(ARGV[2]))
+local n = finish(ARGV[1], tonumber(ARGV[2]))
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return n
 `;
 
 /**
@@ -284,8 +295,26 @@ export function redisStore(
       );
     }
   };
+  /** The channel every explicit end is published on (the message is the run id). */
+  const endedChannel = `${prefix}ended`;
+  let listening: Promise<void> | undefined;
+  /** Subscribes (once, on a connection of its own) to the ends of runs, for this process's runs. */
+  const listen = () => {
+    listening ??= (async () => {
+      const subscriber = (await client()).duplicate();
+      if (!subscriber.on || closed) return subscriber.disconnect();
+      connections.add(subscriber);
+      subscriber.on('message', (channel, runId) => {
+        // Ended by another process (or by this one: then it is released already).
+        if (channel === endedChannel && owned.has(runId)) release(runId);
+      });
+      // (Lower case: ioredis tracks subscriptions by the command's name as it was given.)
+      await subscriber.call('subscribe', endedChannel);
+    })().catch(() => undefined); // No pub/sub: the lease refresh still finds the end.
+  };
   const own = (runId: string) => {
     owned.set(runId, []);
+    listen();
     if (!refresher) {
       refresher = setInterval(refresh, Math.max(10, Math.floor(lease / 3)));
       refresher.unref?.();
@@ -364,14 +393,21 @@ export function redisStore(
           `Relay run "${runId}" passed maxEvents (${maxEvents}); the events before are kept`,
         );
         const end: RelayEnd = { status: 'errored', error: error.toJSON() };
-        await script(FINISH, keys(runId), JSON.stringify(end), retention);
+        await script(FINISH, keys(runId), JSON.stringify(end), retention, endedChannel, runId);
       }
       release(runId);
       return null;
     },
 
     async finish(runId, how) {
-      const offset = await script(FINISH, keys(runId), JSON.stringify(how), retention);
+      const offset = await script(
+        FINISH,
+        keys(runId),
+        JSON.stringify(how),
+        retention,
+        endedChannel,
+        runId,
+      );
       release(runId);
       return offset >= 0 ? offset : null;
     },

@@ -175,6 +175,23 @@ describeWithRedis('redisStore', () => {
     });
   });
 
+  it('a stop from another process reaches a waiting upstream at once, by pub/sub (long lease)', async () => {
+    const {
+      relays: [a, b],
+    } = twoRelays({ leaseMs: 10_000 });
+    let unsubscribed = 0;
+    const silent = new Observable<ChatStreamEvent>(() => () => unsubscribed++);
+    const run = a.start('thinking-long', silent);
+    await run.started;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // A's subscription is in place
+    const stoppedAt = Date.now();
+    expect(await b.stop('thinking-long')).toBe(true);
+    expect(await run.done).toEqual({ status: 'stopped' });
+    // Not the lease refresh (every 3.3 s): the published end.
+    expect(Date.now() - stoppedAt).toBeLessThan(1_000);
+    expect(unsubscribed).toBe(1);
+  });
+
   it('uses a client of yours, and leaves it open on close()', async () => {
     const client = new Redis(server.url);
     cleanUp.push(async () => client.disconnect());
@@ -198,6 +215,8 @@ describeWithRedis('redisStore', () => {
     const store = redisStore({ url: server.url }, { prefix: newPrefix() });
     cleanUp.push(() => store.close());
     await store.create('r');
+    // (Producing a run also opens the store's one pub/sub connection: let it settle first.)
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const before = process.getActiveResourcesInfo().filter((k) => k === 'TCPSocketWrap').length;
     const subscription = new Observable<RelayEntry>((s) => store.read('r', -1).subscribe(s))
       .pipe(take(5))
@@ -216,6 +235,7 @@ describeWithRedis('redisStore', () => {
     cleanUp.push(() => store.close());
     await store.create('r');
     await store.append('r', text('a'));
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the pub/sub connection settles
     const sockets = () =>
       process.getActiveResourcesInfo().filter((k) => k === 'TCPSocketWrap').length;
     const before = sockets();
