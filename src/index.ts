@@ -172,6 +172,12 @@ export type {
 
 // Reading a relayed run (the SSE of rxchat/relay), resuming by itself: relayStream().
 export { relayEntries, relayStream } from './relay-client/relay-stream';
+export { startRelayRun, stopRelayRun } from './relay-client/relay-run';
+export type {
+  RelayCallOptions,
+  RelayRunLinks,
+  StartRelayRunOptions,
+} from './relay-client/relay-run';
 export type {
   RelayRetryOptions,
   RelayStreamEntry,

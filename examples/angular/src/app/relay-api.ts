@@ -1,11 +1,11 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
-import { map, Observable, reduce, switchMap } from 'rxjs';
+import { map, Observable } from 'rxjs';
 import {
   contentDeltas,
   fetchTransport,
   relayEntries,
-  RxChatError,
-  type ChatHttpResponse,
+  startRelayRun,
+  stopRelayRun,
   type ChatRequest,
   type ChatStreamEvent,
   type ChatTransport,
@@ -66,14 +66,8 @@ export class RelayApi {
    * reload), answers with that run: an answer is never started twice.
    */
   start(request: ChatRequest, key: string): Observable<RelayRunLinks> {
-    return this.post(`${this.base}/runs`, request, { 'idempotency-key': key }).pipe(
-      map((json) => {
-        const { id, events, stop } = (json ?? {}) as Record<string, unknown>;
-        if (typeof id !== 'string' || typeof events !== 'string' || typeof stop !== 'string') {
-          throw new RxChatError('validation_error', 'The relay did not answer with a run');
-        }
-        return { runId: id, events: this.resolve(events), stop: this.resolve(stop) };
-      }),
+    return startRelayRun(`${this.base}/runs`, request, { key, transport: this.transport }).pipe(
+      map(({ id, events, stop }) => ({ runId: id, events, stop })),
     );
   }
 
@@ -88,53 +82,6 @@ export class RelayApi {
 
   /** `POST …/stop`: true if this call stopped the run, false if it had ended already. */
   stop(url: string): Observable<boolean> {
-    return this.post(url).pipe(
-      map((json) => (json as { stopped?: unknown } | null)?.stopped === true),
-    );
+    return stopRelayRun(url, { transport: this.transport });
   }
-
-  private resolve(path: string): string {
-    return new URL(path, this.base).href;
-  }
-
-  /** A POST whose answer is JSON; a non-2xx answer fails with an `http_error`. */
-  private post(
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Observable<unknown> {
-    return this.transport({
-      method: 'POST',
-      url,
-      headers: { accept: 'application/json', 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).pipe(
-      switchMap((response) =>
-        readText(response).pipe(
-          map((text) => {
-            const json: unknown = text.trim() === '' ? null : JSON.parse(text);
-            if (response.status >= 200 && response.status <= 299) return json;
-            const error = (json as { error?: { message?: string; code?: string } } | null)?.error;
-            throw new RxChatError(
-              'http_error',
-              `${response.status}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? text}`,
-              { status: response.status },
-            );
-          }),
-        ),
-      ),
-    );
-  }
-}
-
-function readText(response: ChatHttpResponse): Observable<string> {
-  const decoder = new TextDecoder();
-  return response.body.pipe(
-    reduce(
-      (text, piece) =>
-        text + (typeof piece === 'string' ? piece : decoder.decode(piece, { stream: true })),
-      '',
-    ),
-    map((text) => text + decoder.decode()),
-  );
 }
