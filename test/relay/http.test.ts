@@ -1,45 +1,16 @@
 import { connect } from 'node:net';
-import { Observable, Subject } from 'rxjs';
-import type { ChatStreamEvent } from '../../src/chunks/types';
-import { createRelay, type Relay, type RelayOptions } from '../../src/relay';
+import { createRelay, type Relay } from '../../src/relay';
 import { delay } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
-import { openSse, send, serve, type Frame, type Served } from './sse-client';
+import { servedRelays, text, upstream } from './relay-helpers';
+import { openSse, send, serve, type Frame } from './sse-client';
 
 // The relay over real HTTP: SSE framing, resumption by offset, keep-alive, errors, stop, slow
 // readers and many readers.
 
 expectNothingLeftOpen();
 
-const cleanUp: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanUp.splice(0).reverse()) await step();
-});
-async function setUp(options: RelayOptions = {}): Promise<{ relay: Relay; served: Served }> {
-  const relay = createRelay(options);
-  cleanUp.push(() => relay.close());
-  const served = await serve(relay);
-  cleanUp.push(() => served.close());
-  return { relay, served };
-}
-
-const text = (content: string): ChatStreamEvent => ({
-  type: 'chunk',
-  chunk: { choices: [{ index: 0, delta: { content } }] },
-});
-
-function upstream() {
-  const events = new Subject<ChatStreamEvent>();
-  const state = { unsubscribed: 0 };
-  const source$ = new Observable<ChatStreamEvent>((subscriber) => {
-    const subscription = events.subscribe(subscriber);
-    return () => {
-      state.unsubscribed++;
-      subscription.unsubscribe();
-    };
-  });
-  return { events, state, source$ };
-}
+const { setUp, cleanUp } = servedRelays();
 
 /** A finished run of `n` events. */
 async function finishedRun(relay: Relay, runId: string, n: number) {

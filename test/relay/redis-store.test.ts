@@ -16,6 +16,7 @@ import { expectNothingLeftOpen } from '../helpers/leaks';
 import { describeWithRedis, startRedis, type RedisServer } from '../helpers/redis';
 import { openSse, serve } from './sse-client';
 import { describeStoreContract } from './store-contract';
+import { LONG_STORY, text } from './relay-helpers';
 
 // The Redis store on a real redis-server (started here, on a free port): the store contract,
 // shared with the memory store, then two relays on one Redis standing in for two processes.
@@ -23,11 +24,6 @@ import { describeStoreContract } from './store-contract';
 expectNothingLeftOpen();
 
 describeStoreContract('memoryStore', (options) => memoryStore(options));
-
-const text = (content: string): ChatStreamEvent => ({
-  type: 'chunk',
-  chunk: { choices: [{ index: 0, delta: { content } }] },
-});
 
 describeWithRedis('redisStore', () => {
   let server: RedisServer;
@@ -69,14 +65,7 @@ describeWithRedis('redisStore', () => {
     const served = await serve(b);
     cleanUp.push(() => served.close());
     const client = createChatClient({ baseURL: mock.url, transport: undiciTransport() });
-    const run = a.start(
-      'shared',
-      client.stream({
-        model: 'mock-1',
-        max_tokens: 500,
-        messages: [{ role: 'user', content: 'Tell me a long story about relays and offsets' }],
-      }),
-    );
+    const run = a.start('shared', client.stream(LONG_STORY));
     // The Redis store claims ids asynchronously: the run exists once A's claim is through.
     while (!(await storeB.info('shared'))) await new Promise((resolve) => setTimeout(resolve, 5));
     const chunks = await lastValueFrom(

@@ -1,4 +1,4 @@
-import { firstValueFrom, lastValueFrom, Observable, Subject, filter, take, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, Observable, filter, take, toArray } from 'rxjs';
 import { startMockServer } from '../../src/mock-server';
 import { createChatClient, RxChatError, undiciTransport } from '../../src/node';
 import type { ChatStreamEvent } from '../../src/chunks/types';
@@ -12,6 +12,7 @@ import {
 } from '../../src/relay';
 import { delay } from '../helpers/loopback';
 import { expectNothingLeftOpen } from '../helpers/leaks';
+import { LONG_STORY, text, upstream } from './relay-helpers';
 
 // The relay in process: runs, logs with offsets, readers that come and go, stop, expiry.
 
@@ -27,27 +28,10 @@ const newRelay = (options: RelayOptions = {}) => {
   return relay;
 };
 
-const text = (content: string): ChatStreamEvent => ({
-  type: 'chunk',
-  chunk: { choices: [{ index: 0, delta: { content } }] },
-});
 const entriesOf = (relay: Relay, runId: string, after?: number) =>
   lastValueFrom(relay.events(runId, { after }).pipe(toArray()));
 
 /** An upstream driven by the test, recording whether it is subscribed. */
-function upstream() {
-  const events = new Subject<ChatStreamEvent>();
-  const state = { subscribed: 0, unsubscribed: 0 };
-  const source$ = new Observable<ChatStreamEvent>((subscriber) => {
-    state.subscribed++;
-    const subscription = events.subscribe(subscriber);
-    return () => {
-      state.unsubscribed++;
-      subscription.unsubscribe();
-    };
-  });
-  return { events, state, source$ };
-}
 
 describe('relay.start() and relay.events()', () => {
   it('replays the log, goes on live, then ends with the end entry', async () => {
@@ -242,14 +226,7 @@ describe('relay.stop()', () => {
     try {
       const client = createChatClient({ baseURL: server.url, transport: undiciTransport() });
       const relay = newRelay();
-      const run = relay.start(
-        'live',
-        client.stream({
-          model: 'mock-1',
-          max_tokens: 500,
-          messages: [{ role: 'user', content: 'Tell me a long story about relays and offsets' }],
-        }),
-      );
+      const run = relay.start('live', client.stream(LONG_STORY));
       const chunks = await lastValueFrom(
         relay.events('live').pipe(
           filter((entry) => 'event' in entry && entry.event.type === 'chunk'),

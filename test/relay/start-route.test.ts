@@ -3,37 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { lastValueFrom, Observable, of, Subject, throwError, toArray } from 'rxjs';
 import type { ChatStreamEvent } from '../../src/chunks/types';
 import { RxChatError } from '../../src/errors';
-import {
-  createRelay,
-  redisStore,
-  type Relay,
-  type RelayOptions,
-  type RelayStartRequest,
-} from '../../src/relay';
+import { createRelay, redisStore, type RelayStartRequest } from '../../src/relay';
 import { expectNothingLeftOpen } from '../helpers/leaks';
 import { describeWithRedis, startRedis } from '../helpers/redis';
-import { openSse, send, serve, type Served } from './sse-client';
+import { servedRelays, text } from './relay-helpers';
+import { openSse, send } from './sse-client';
 
 // `POST {prefix}/runs` with a start hook: a browser starts a run and gets its URLs in one trip.
 
 expectNothingLeftOpen();
 
-const cleanUp: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const step of cleanUp.splice(0).reverse()) await step();
-});
-async function setUp(options: RelayOptions): Promise<{ relay: Relay; served: Served }> {
-  const relay = createRelay(options);
-  cleanUp.push(() => relay.close());
-  const served = await serve(relay);
-  cleanUp.push(() => served.close());
-  return { relay, served };
-}
-
-const text = (content: string): ChatStreamEvent => ({
-  type: 'chunk',
-  chunk: { choices: [{ index: 0, delta: { content } }] },
-});
+const { setUp, cleanUp } = servedRelays();
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
   const res = await fetch(url, {

@@ -1,18 +1,13 @@
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
-import type { ChatStreamEvent } from '../../src/chunks/types';
 import type { RelayEntry, RelayStore } from '../../src/relay';
 import { delay } from '../helpers/loopback';
+import { text } from './relay-helpers';
 
 /** The options every store takes that the contract exercises. */
 export interface ContractStoreOptions {
   retentionMs?: number;
   maxEvents?: number;
 }
-
-const text = (content: string): ChatStreamEvent => ({
-  type: 'chunk',
-  chunk: { choices: [{ index: 0, delta: { content } }] },
-});
 
 /** Resolves once `check()` holds (polled), or fails after `ms`. */
 async function eventually(check: () => boolean, ms = 2_000): Promise<void> {
