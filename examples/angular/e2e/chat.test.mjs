@@ -6,107 +6,51 @@
 //
 // Without RXCHAT_E2E_BUILT=1 the test builds the app first. CHROMIUM_PATH overrides
 // /usr/bin/chromium.
-/* global AbortController, document, window, MutationObserver -- the last three: in the page */
+/* global document, window, MutationObserver -- in the page */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { mockAnswerText, startMockServer } from 'rxchat/mock-server';
-
-const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const browserDir = join(appRoot, 'dist', 'rxchat-angular-example', 'browser');
-const screenshots = join(appRoot, 'e2e', 'screenshots');
+import {
+  buildUnlessBuilt,
+  collectErrors,
+  launchBrowser,
+  screenshot,
+  serveApp,
+  waitForStatus,
+  within,
+} from './support.mjs';
 
 // 15 tokens a second after 300 ms, so an answer of 30-odd tokens takes 2 s or more and renders in
 // many steps; seeded, so every run paces alike.
 const PACE = { firstTokenMs: 300, tokensPerSecond: 15, jitter: 0.3, seed: 7 };
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.json': 'application/json',
-};
-
-/** Serves the built app; unknown paths get index.html, as a single-page app expects. */
-async function serveApp() {
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://app').pathname);
-    let file = normalize(join(browserDir, path));
-    if (!file.startsWith(browserDir + sep) || extname(file) === '') {
-      file = join(browserDir, 'index.html');
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
-}
-
 let app;
 let mock;
 let context;
-let userDataDir;
+let browser;
 /** Console errors and uncaught exceptions of every page; each test expects none. */
 const pageErrors = [];
 
 before(async () => {
-  if (process.env.RXCHAT_E2E_BUILT !== '1') {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: appRoot, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'ng build failed');
-  }
+  buildUnlessBuilt();
   app = await serveApp();
   // CORS for the app's origin only, as a real deployment would allow it.
   mock = await startMockServer({ pace: PACE, cors: app.url });
-  userDataDir = mkdtempSync(join(tmpdir(), 'rxchat-e2e-chromium-'));
-  // A persistent context is how playwright takes a --user-data-dir: a fresh one every run.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 900, height: 720 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await mock?.close();
   app?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** A fresh page of the app, talking to the mock server (`query`: more of the query string). */
 async function openApp(query = '') {
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  collectErrors(page, pageErrors);
   await page.goto(`${app.url}/?api=${encodeURIComponent(mock.url)}${query}`);
   await page.getByTestId('status').filter({ hasText: 'idle' }).waitFor();
   return page;
@@ -122,37 +66,6 @@ async function requestFor(prompt) {
     await sleep(20);
   }
   assert.fail(`the mock server never received a request for ${JSON.stringify(prompt)}`);
-}
-
-/** `promise`, or a failure naming `what` after `ms` milliseconds. */
-async function within(promise, ms, what) {
-  const timer = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() =>
-    assert.fail(`${what} did not happen within ${ms} ms`),
-  );
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    timer.abort();
-    timeout.catch(() => {}); // the aborted timer rejects
-  }
-}
-
-/** Waits until the page's status is one of `statuses`; fails at once on an error shown. */
-async function waitForStatus(page, statuses, timeout = 20_000) {
-  const status = page.getByTestId('status');
-  await page.waitForFunction(
-    (wanted) => {
-      const text = document.querySelector('[data-testid="status"]')?.textContent?.trim();
-      return wanted.includes(text) || text === 'error';
-    },
-    statuses,
-    { timeout },
-  );
-  const now = (await status.textContent()).trim();
-  if (now === 'error' && !statuses.includes('error')) {
-    assert.fail(`the page shows an error: ${(await page.getByTestId('error').innerText()).trim()}`);
-  }
 }
 
 /** Starts recording, in the page, every render of the answer as the page shows it. */
@@ -171,13 +84,6 @@ async function recordRenders(page) {
 /** The non-empty renders recorded so far. */
 async function rendersSoFar(page) {
   return (await page.evaluate(() => window.__renders)).filter((text) => text !== '');
-}
-
-async function screenshot(page, name) {
-  mkdirSync(screenshots, { recursive: true });
-  const path = join(screenshots, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  console.log(`screenshot: ${path}`);
 }
 
 test('streams an answer in several renders, then shows the usage', async () => {

@@ -9,27 +9,24 @@
 //
 // Without RXCHAT_E2E_BUILT=1 the test builds the app first. CHROMIUM_PATH overrides
 // /usr/bin/chromium.
-/* global AbortController, document, window, sessionStorage -- the last three: in the page */
+/* global document, window, sessionStorage -- in the page */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { contentDeltas } from 'rxchat';
 import { mockAnswerText, startMockServer } from 'rxchat/mock-server';
 import { createChatClient } from 'rxchat/node';
 import { createRelay } from 'rxchat/relay';
 import { filter, lastValueFrom, map, takeWhile, toArray } from 'rxjs';
-
-const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const browserDir = join(appRoot, 'dist', 'rxchat-angular-example', 'browser');
-const screenshots = join(appRoot, 'e2e', 'screenshots');
+import {
+  buildUnlessBuilt,
+  collectErrors,
+  launchBrowser,
+  screenshot,
+  serveApp,
+  waitForStatus,
+  within,
+} from './support.mjs';
 
 // 8 tokens a second after 300 ms: an answer of about 30 tokens takes 4 s, time enough to reload
 // the page (and boot the app again) well before its end. Seeded, so every run paces alike.
@@ -37,38 +34,6 @@ const PACE = { firstTokenMs: 300, tokensPerSecond: 8, jitter: 0.2, seed: 11 };
 
 /** The key under which the page keeps its run (see relay-chat.ts). */
 const RUN_KEY = 'rxchat.relay.run';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.json': 'application/json',
-};
-
-/** Serves the built app; unknown paths get index.html, as a single-page app expects. */
-async function serveApp() {
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://app').pathname);
-    let file = normalize(join(browserDir, path));
-    if (!file.startsWith(browserDir + sep) || extname(file) === '') {
-      file = join(browserDir, 'index.html');
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cache-control': 'no-store',
-      });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-  await new Promise((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
-}
 
 /** The `x-mock-*` headers of the page's POST, passed on to the upstream request. */
 function mockHeaders(req) {
@@ -84,15 +49,12 @@ let mock;
 let relay;
 let client;
 let context;
-let userDataDir;
+let browser;
 /** Console errors and uncaught exceptions of every page; each test expects none. */
 const pageErrors = [];
 
 before(async () => {
-  if (process.env.RXCHAT_E2E_BUILT !== '1') {
-    const build = spawnSync('npm', ['run', 'build'], { cwd: appRoot, stdio: 'inherit' });
-    assert.equal(build.status, 0, 'ng build failed');
-  }
+  buildUnlessBuilt();
   app = await serveApp();
   // The run's upstream: the mock's own chat completions. `start` runs per POST, after the
   // server listens, so the client (which needs the server's URL) is made below.
@@ -102,29 +64,15 @@ before(async () => {
   });
   mock = await startMockServer({ pace: PACE, cors: app.url, routes: relay.handler() });
   client = createChatClient({ baseURL: mock.url, apiKey: 'unused' });
-  userDataDir = mkdtempSync(join(tmpdir(), 'rxchat-e2e-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 900, height: 720 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchBrowser();
+  context = browser.context;
 });
 
 after(async () => {
-  await context?.close();
+  await browser?.close();
   await relay?.close();
   await mock?.close();
   app?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /**
@@ -134,10 +82,7 @@ after(async () => {
  */
 async function openRelayPage() {
   const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  collectErrors(page, pageErrors);
   page.relayCalls = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
@@ -166,36 +111,6 @@ async function requestFor(prompt) {
   assert.fail(`the mock server never received a request for ${JSON.stringify(prompt)}`);
 }
 
-/** `promise`, or a failure naming `what` after `ms` milliseconds. */
-async function within(promise, ms, what) {
-  const timer = new AbortController();
-  const timeout = sleep(ms, undefined, { signal: timer.signal }).then(() =>
-    assert.fail(`${what} did not happen within ${ms} ms`),
-  );
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    timer.abort();
-    timeout.catch(() => {}); // the aborted timer rejects
-  }
-}
-
-/** Waits until the page's status is one of `statuses`; fails at once on an error shown. */
-async function waitForStatus(page, statuses, timeout = 20_000) {
-  await page.waitForFunction(
-    (wanted) => {
-      const text = document.querySelector('[data-testid="status"]')?.textContent?.trim();
-      return wanted.includes(text) || text === 'error';
-    },
-    statuses,
-    { timeout },
-  );
-  const now = (await page.getByTestId('status').textContent()).trim();
-  if (now === 'error' && !statuses.includes('error')) {
-    assert.fail(`the page shows an error: ${(await page.getByTestId('error').innerText()).trim()}`);
-  }
-}
-
 /** Waits until the answer shows at least `chars` characters. */
 async function waitForText(page, chars) {
   await page.waitForFunction(
@@ -221,13 +136,6 @@ async function relayTextUpTo(runId, after) {
     ),
   );
   return pieces.join('');
-}
-
-async function screenshot(page, name) {
-  mkdirSync(screenshots, { recursive: true });
-  const path = join(screenshots, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  console.log(`screenshot: ${path}`);
 }
 
 test('a reload mid-answer resumes the run: nothing repeated, nothing lost, no second model call', async () => {
