@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { lastValueFrom, Observable, switchMap, toArray } from 'rxjs';
@@ -99,7 +100,9 @@ describe('startRelayRun and stopRelayRun', () => {
     ).catch((error: unknown) => error);
     expect(RxChatError.isInstance(forbidden)).toBe(true);
     expect(forbidden).toMatchObject({ code: 'http_error', status: 403 });
-    expect(JSON.stringify(forbidden)).not.toContain('Bearer wrong');
+    for (const rendering of [JSON.stringify(forbidden), inspect(forbidden), String(forbidden)]) {
+      expect(rendering).not.toContain('Bearer wrong');
+    }
     const badKey = await lastValueFrom(startRelayRun(`${base}/runs`, {}, { key: 'short' })).catch(
       (error: unknown) => error,
     );
